@@ -1,0 +1,9 @@
+/** The pure core: no `vscode`, DOM or TensorFlow imports, so every part of RNN Studio can use it. */
+export * from './types';
+export { analyzeModel, DEFAULT_OPTIONS } from './analyze';
+export { ModelDocument, LineIndex } from './document';
+export { setProperty, setProperties, replaceValue, removeProperty, removeArrayItem } from './edits';
+export { formatSummary, formatDiagnostic } from './summary';
+export { formatShape, formatCount, formatBytes, snakeCase } from './shapes';
+export { LAYER_TYPES, layerSchema, modelSchema, schemaAt, closest } from './schema';
+export { isRecurrentType, RECURRENT_TYPES } from './layers';

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { analyzeModel, type Diagnostic, type Fix, type ModelAnalysis, type TextEdit } from '../../src/core';
+
+export const repoRoot = path.resolve(__dirname, '../../..');
+
+export function readRepoFile(relative: string): string {
+  return readFileSync(path.join(repoRoot, relative), 'utf8');
+}
+
+/** Applies non-overlapping edits from the end so offsets stay valid. */
+export function applyEdits(text: string, edits: TextEdit[]): string {
+  return [...edits].sort((a, b) => b.offset - a.offset).reduce((t, e) => t.slice(0, e.offset) + e.newText + t.slice(e.offset + e.length), text);
+}
+
+export function applyFix(text: string, fix: Fix): string {
+  return applyEdits(text, fix.edits);
+}
+
+/** A model file from its layers, in the format users write (one layer per line). */
+export function modelText(layers: object[], rest: Record<string, unknown> = {}, input: object = { shape: [200], dtype: 'int32' }): string {
+  const body = layers.map((l) => `    ${JSON.stringify(l)}`).join(',\n');
+  const extra = Object.entries(rest)
+    .map(([k, v]) => `,\n  ${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+    .join('');
+  return `{\n  "input": ${JSON.stringify(input)},\n  "layers": [\n${body}\n  ]${extra}\n}\n`;
+}
+
+export function only(analysis: ModelAnalysis, code: string): Diagnostic {
+  const found = analysis.diagnostics.filter((d) => d.code === code);
+  if (found.length !== 1) {
+    throw new Error(`expected one ${code}, got ${found.length}: ${JSON.stringify(analysis.diagnostics.map((d) => `${d.code}: ${d.message}`), null, 2)}`);
+  }
+  return found[0];
+}
+
+/** The text the range covers. */
+export function textAt(text: string, d: { range: Diagnostic['range'] }): string {
+  const lines = text.split('\n');
+  const { start, end } = d.range;
+  if (start.line === end.line) return lines[start.line].slice(start.character, end.character);
+  return [lines[start.line].slice(start.character), ...lines.slice(start.line + 1, end.line), lines[end.line].slice(0, end.character)].join('\n');
+}
+
+export { analyzeModel };
