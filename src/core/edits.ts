@@ -123,3 +123,13 @@ function mergeTouching(edits: TextEdit[]): TextEdit[] {
   }
   return merged;
 }
+
+/** One-line JSON the way people write layers: `{ "type": "LSTM", "units": 64 }`. */
+export function inlineJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(inlineJson).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${inlineJson(v)}`);
+    return entries.length ? `{ ${entries.join(', ')} }` : '{}';
+  }
+  return JSON.stringify(value);
+}

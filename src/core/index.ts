@@ -2,8 +2,9 @@
 export * from './types';
 export { analyzeModel, DEFAULT_OPTIONS } from './analyze';
 export { ModelDocument, LineIndex } from './document';
-export { setProperty, setProperties, replaceValue, removeProperty, removeArrayItem } from './edits';
+export { setProperty, setProperties, replaceValue, removeProperty, removeArrayItem, inlineJson } from './edits';
 export { formatSummary, formatDiagnostic } from './summary';
 export { formatShape, formatCount, formatBytes, snakeCase } from './shapes';
 export { LAYER_TYPES, layerSchema, modelSchema, schemaAt, closest } from './schema';
 export { isRecurrentType, RECURRENT_TYPES } from './layers';
+export { applyLayerEdit, fixAllEdits, layerTemplate, recurrentPath } from './layerEdits';

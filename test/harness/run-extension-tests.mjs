@@ -182,8 +182,11 @@ async function saveArtifacts(session, artifactsDir, { screenshotName = 'screensh
 
 async function closeSession(session, { keepTemp = false } = {}) {
   await session.flushConsole?.();
+  const t0 = Date.now();
   if (session.browser) await session.browser.close().catch(() => {});
+  const t1 = Date.now();
   if (session.server) await session.server.stop().catch(() => {});
+  session.log(`closed browser in ${t1 - t0} ms, server in ${Date.now() - t1} ms`);
   if (!keepTemp) await fs.rm(session.tmp, { recursive: true, force: true }).catch(() => {});
 }
 

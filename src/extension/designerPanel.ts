@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { applyLayerEdit, formatSummary, type ModelAnalysis } from '../core';
+import { isFromDesignerMessage, type FromDesignerMessage, type ToDesignerMessage } from '../protocol/designer';
+import { toRange, toWorkspaceEdit } from './convert';
+import { isModelDocument, type ModelStore } from './modelStore';
+
+export const DESIGNER_VIEW_TYPE = 'rnnStudio.designer';
+
+/** What the webview panel persists so it survives a window reload. */
+interface PanelState {
+  uri?: string;
+}
+
+/** The designer panel: one per window, following the active model editor. */
+export class DesignerPanels implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private document: vscode.TextDocument | undefined;
+  /** Last analysis without JSON syntax errors, shown greyed while the text is broken. */
+  private lastGood: ModelAnalysis | undefined;
+  /** Every message posted, newest last (tests and the output channel read it). */
+  readonly posted: ToDesignerMessage[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly store: ModelStore,
+  ) {
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(DESIGNER_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state: PanelState | undefined) => {
+          const uri = state?.uri ? vscode.Uri.parse(state.uri) : undefined;
+          const document = uri ? await vscode.workspace.openTextDocument(uri).then(undefined, () => undefined) : undefined;
+          this.attach(panel, document);
+        },
+      }),
+      store.onDidAnalyze((e) => e.document === this.document && this.sendModel()),
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        if (this.panel && isModelDocument(editor?.document) && editor.document !== this.document) this.follow(editor.document);
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor.document === this.document) this.highlight(e.selections[0].active);
+      }),
+      store.onDidClose((uri) => {
+        if (uri.toString() === this.document?.uri.toString()) this.post({ type: 'detached', reason: `${vscode.workspace.asRelativePath(uri)} was closed.` });
+      }),
+    );
+  }
+
+  get isOpen(): boolean {
+    return !!this.panel;
+  }
+
+  open(document: vscode.TextDocument): vscode.WebviewPanel {
+    if (this.panel) {
+      this.panel.reveal(vscode.ViewColumn.Beside, true);
+      this.follow(document);
+      return this.panel;
+    }
+    const panel = vscode.window.createWebviewPanel(DESIGNER_VIEW_TYPE, 'RNN Designer', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.extensionUri));
+    this.attach(panel, document);
+    return panel;
+  }
+
+  private attach(panel: vscode.WebviewPanel, document: vscode.TextDocument | undefined): void {
+    this.panel = panel;
+    panel.webview.options = webviewOptions(this.extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.png');
+    panel.webview.html = html(panel.webview, this.extensionUri);
+    panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m), undefined, this.disposables);
+    panel.onDidDispose(() => {
+      this.panel = undefined;
+      this.document = undefined;
+      this.lastGood = undefined;
+    });
+    if (document) this.follow(document);
+  }
+
+  private follow(document: vscode.TextDocument): void {
+    this.document = document;
+    this.lastGood = undefined;
+    if (this.panel) this.panel.title = `RNN Designer: ${document.uri.path.split('/').pop()}`;
+    this.sendModel();
+  }
+
+  private sendModel(): void {
+    const document = this.document;
+    if (!document || !this.panel) return;
+    const analysis = this.store.get(document);
+    const syntax = analysis.diagnostics.find((d) => d.code === 'json-syntax' || d.code === 'not-a-model');
+    if (!syntax) this.lastGood = analysis;
+    const shown = syntax && this.lastGood ? this.lastGood : analysis;
+    this.post({
+      type: 'model',
+      fileName: vscode.workspace.asRelativePath(document.uri),
+      version: document.version,
+      analysis: shown,
+      stale: !!syntax && shown !== analysis,
+      parseError: syntax && `Line ${syntax.range.start.line + 1}: ${syntax.message}`,
+      summaryText: formatSummary(shown),
+    });
+  }
+
+  private highlight(position: vscode.Position): void {
+    const analysis = this.document && this.store.get(this.document);
+    const layer = analysis?.layers.find((l) => toRange(l.range).contains(position));
+    this.post({ type: 'highlight', layerIndex: layer ? layer.index : null });
+  }
+
+  private post(message: ToDesignerMessage): void {
+    if (!this.panel) return;
+    this.posted.push(message);
+    if (this.posted.length > 50) this.posted.shift();
+    void this.panel.webview.postMessage(message);
+  }
+
+  /** Messages from the webview are untrusted input: validated, then handled. */
+  private async receive(message: unknown): Promise<void> {
+    if (!isFromDesignerMessage(message)) return;
+    await this.handle(message);
+  }
+
+  private async handle(message: FromDesignerMessage): Promise<void> {
+    const document = this.document;
+    switch (message.type) {
+      case 'ready':
+        this.sendModel();
+        return;
+      case 'reveal': {
+        const layer = document && this.store.get(document).layers[message.layerIndex];
+        if (!document || !layer) return;
+        const editor = await vscode.window.showTextDocument(document, { viewColumn: this.editorColumn(document), preserveFocus: false });
+        const range = toRange(layer.range);
+        editor.selection = new vscode.Selection(range.start, range.end);
+        editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+        return;
+      }
+      case 'applyFix': {
+        if (!document || document.version !== message.version) return this.sendModel();
+        const fix = this.store.get(document).diagnostics[message.diagnosticIndex]?.fixes?.[message.fixIndex];
+        if (fix) await vscode.workspace.applyEdit(toWorkspaceEdit(document.uri, fix.edits));
+        return;
+      }
+      case 'edit': {
+        if (!document || document.version !== message.version) return this.sendModel();
+        const edits = applyLayerEdit(document.getText(), message.edit, this.store.settings);
+        if (edits.length) await vscode.workspace.applyEdit(toWorkspaceEdit(document.uri, edits));
+        return;
+      }
+      case 'copySummary':
+        if (document) await vscode.env.clipboard.writeText(formatSummary(this.store.get(document)));
+        return;
+      default: {
+        const unreachable: never = message;
+        return unreachable;
+      }
+    }
+  }
+
+  private editorColumn(document: vscode.TextDocument): vscode.ViewColumn | undefined {
+    return vscode.window.visibleTextEditors.find((e) => e.document === document)?.viewColumn ?? vscode.ViewColumn.One;
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')],
+  };
+}
+
+function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', name));
+  const nonce = randomBytes(16).toString('hex');
+  const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `font-src ${webview.cspSource}`, `style-src ${webview.cspSource} 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${asset('designer.css')}" nonce="${nonce}">
+<title>RNN Designer</title>
+</head>
+<body>
+<div id="app" data-nonce="${nonce}"></div>
+<script type="module" nonce="${nonce}" src="${asset('designer.js')}"></script>
+</body>
+</html>`;
+}
