@@ -284,7 +284,9 @@ class Analyzer {
       if (isLayerProblem(computed)) {
         const problemPath = computed.key && info.inner && !(computed.key in value) ? [...path, 'layer'] : path;
         const where = this.anchor(problemPath, computed.key);
-        this.report('error', computed.code, computed.message, where.path, where.range, { layerIndex: index });
+        const fix = computed.fix;
+        const fixes = fix && [this.fix(`Set "${fix.key}": ${JSON.stringify(fix.value)}`, setProperty(this.doc, problemPath, fix.key, fix.value))];
+        this.report('error', computed.code, computed.message, where.path, where.range, { layerIndex: index, fixes });
         shape = null;
         return;
       }
@@ -310,6 +312,14 @@ class Analyzer {
         }
         if (info.type === 'Bidirectional') {
           if (!isRecurrentType(inner.type)) return undefined;
+          if (inner.config.go_backwards === true) {
+            return {
+              code: 'bidirectional-go-backwards',
+              key: 'go_backwards',
+              fix: { key: 'go_backwards', value: false },
+              message: `Bidirectional already runs a backward copy of the wrapped ${inner.type}; with "go_backwards": true both copies would read backwards, and Keras refuses it. Remove "go_backwards".`,
+            };
+          }
           if (!rankFits(innerRule, input)) return { rank: true, rule: innerRule, path: info.path, type: 'Bidirectional' };
           const result = innerRule.compute(inner.config, input);
           if (isLayerProblem(result)) return result;

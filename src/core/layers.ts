@@ -29,6 +29,8 @@ export interface LayerProblem {
   message: string;
   /** The config key the problem is about; the diagnostic goes on that property. */
   key?: string;
+  /** A setting that resolves the problem, offered as the fix. */
+  fix?: { key: string; value: unknown };
 }
 
 export interface LayerRule {
@@ -138,6 +140,7 @@ function pooling(kind: string): LayerRule {
         return {
           code: 'sequence-too-short',
           key: 'pool_size',
+          fix: { key: 'padding', value: 'same' },
           message: `${kind} pool_size ${pool} is larger than the sequence (${input[1]} steps) with padding "valid": nothing would be left. Use a smaller pool_size or "padding": "same".`,
         };
       }
@@ -194,12 +197,20 @@ export const LAYER_RULES: Record<string, LayerRule> = {
       const padding = String(config.padding ?? 'valid');
       const channels = lastDim(input, 'Conv1D');
       if (isProblem(channels)) return channels;
+      if (stride > 1 && dilation > 1) {
+        return {
+          code: 'conv-strides-and-dilation',
+          key: 'dilation_rate',
+          message: `Conv1D cannot combine strides ${stride} with dilation_rate ${dilation} (Keras refuses strides > 1 together with dilation_rate > 1). Use one of them.`,
+        };
+      }
       const span = dilation * (k - 1) + 1;
       const length = windowLength(input[1], span, stride, padding);
       if (length !== null && length < 1) {
         return {
           code: 'kernel-too-large',
           key: 'kernel_size',
+          fix: { key: 'padding', value: 'same' },
           message: `Conv1D kernel_size ${k}${dilation > 1 ? ` with dilation_rate ${dilation} (spanning ${span} steps)` : ''} is larger than the sequence (${input[1]} steps) with padding "valid". Use a smaller kernel_size or "padding": "same".`,
         };
       }

@@ -161,6 +161,15 @@ describe('schema values', () => {
     const text = modelText([{ type: 'Conv1D', filters: 8, kernel_size: 12 }, { type: 'GlobalMaxPooling1D' }], {}, { shape: [10, 3] });
     const d = only(analyzeModel(text), 'kernel-too-large');
     assert.equal(textAt(text, d), '"kernel_size":12');
+    const fixed = analyzeModel(applyFix(text, d.fixes![0]));
+    assert.deepEqual(fixed.layers[0].outputShape, [null, 10, 8]);
+  });
+
+  it('refuses go_backwards inside Bidirectional, as Keras does', () => {
+    const text = modelText([{ type: 'Bidirectional', layer: { type: 'LSTM', units: 4, go_backwards: true } }], {}, { shape: [10, 3] });
+    const d = only(analyzeModel(text), 'bidirectional-go-backwards');
+    assert.equal(textAt(text, d), '"go_backwards":true');
+    assert.deepEqual(analyzeModel(applyFix(text, d.fixes![0])).layers[0].outputShape, [null, 8]);
   });
 });
 
