@@ -25,11 +25,13 @@
 //   RNN_STUDIO_TF_PIP_TIMEOUT=1200     step 3: hard cap for `pip download`, in seconds.
 //   RNN_STUDIO_TF_KEEP_WHEEL=1         keep the downloaded .whl in the cache after extraction.
 //   RNN_STUDIO_TF_VERBOSE=1            stream the output of every sub-command.
+//   RNN_STUDIO_TF_CACHE=DIR            keep the extracted TensorFlow and built addon in DIR instead of
+//                                      node_modules/.cache/rnn-studio-tf (survives `npm ci`; copies
+//                                      instead of hard links if DIR is on another filesystem).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 const TFJS_NODE = '@tensorflow/tfjs-node';
@@ -89,7 +91,9 @@ function findRoot() {
 }
 const ROOT = findRoot();
 const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'rnn-studio-tf');
-const STATUS_FILE = path.join(CACHE_DIR, 'status.json');
+const STATUS_FILE = path.join(CACHE_DIR, 'status.json'); // fixed place: the trainer reads it
+// The heavy cache (extracted TensorFlow, built addon) may live elsewhere, e.g. to survive `npm ci`.
+const HEAVY_DIR = env.RNN_STUDIO_TF_CACHE ? path.resolve(env.RNN_STUDIO_TF_CACHE) : CACHE_DIR;
 
 // ---------------------------------------------------------------- child processes
 const running = new Set();
@@ -262,6 +266,8 @@ function statusFrom(res, method, extra = {}) {
     schema: STATUS_SCHEMA,
     backend: res && res.ok ? res.backend : 'cpu',
     method,
+    // false when not even the pure-JS backend loads (e.g. @tensorflow/tfjs missing)
+    usable: !!(res && res.ok),
     tfVersion: res && res.ok ? res.tfVersion ?? null : null,
     error: extra.error ?? null,
     tfjsVersion: res?.tfjsVersion ?? null,
@@ -387,9 +393,9 @@ async function stepPrebuilt() {
 }
 
 // ---------------------------------------------------------------- step 3: local wheel
-const TF_DIR = path.join(CACHE_DIR, `tf-${TF_WHEEL_VERSION}`);
+const TF_DIR = path.join(HEAVY_DIR, `tf-${TF_WHEEL_VERSION}`);
 const TF_DONE = path.join(TF_DIR, '.complete');
-const WHEEL_DIR = path.join(CACHE_DIR, 'wheel');
+const WHEEL_DIR = path.join(HEAVY_DIR, 'wheel');
 
 async function pipDownload() {
   const have = () => (fs.existsSync(WHEEL_DIR) ? fs.readdirSync(WHEEL_DIR) : [])
@@ -495,7 +501,7 @@ async function stepWheel() {
   }
   if (NO_CACHE) rmrf(TF_DIR);
   if (fs.existsSync(TF_DONE)) {
-    log(`  reusing extracted TensorFlow ${TF_WHEEL_VERSION} in ${path.relative(ROOT, TF_DIR)}`);
+    log(`  reusing extracted TensorFlow ${TF_WHEEL_VERSION} in ${TF_DIR}`);
   } else {
     const whl = await timed('wheel: pip download', pipDownload);
     await timed('wheel: extract', () => extractWheel(whl));
@@ -505,7 +511,7 @@ async function stepWheel() {
   log(`  deps/lib and deps/include ${how === 'link' ? 'hard-linked from' : 'copied from'} the cache`);
 
   const target = addonTarget();
-  const addonCache = path.join(CACHE_DIR, 'addon', `tfjs-node-${tfjsNodeVersion}_tf-${TF_WHEEL_VERSION}_napi-${target.napi}_${process.platform}-${process.arch}`, 'tfjs_binding.node');
+  const addonCache = path.join(HEAVY_DIR, 'addon', `tfjs-node-${tfjsNodeVersion}_tf-${TF_WHEEL_VERSION}_napi-${target.napi}_${process.platform}-${process.arch}`, 'tfjs_binding.node');
   if (!NO_CACHE && fs.existsSync(addonCache)) {
     fs.mkdirSync(path.dirname(target.bindingPath), { recursive: true });
     fs.copyFileSync(addonCache, target.bindingPath);
@@ -548,7 +554,7 @@ async function main() {
   log(`project root: ${ROOT}`);
   if (env.RNN_STUDIO_SKIP_NATIVE_TF === '1') {
     log('RNN_STUDIO_SKIP_NATIVE_TF=1: skipping; training will use the pure-JS backend.');
-    writeStatus(statusFrom(null, 'none', { error: 'skipped by RNN_STUDIO_SKIP_NATIVE_TF=1' }));
+    writeStatus(statusFrom(await verify('cpu'), 'none', { error: 'skipped by RNN_STUDIO_SKIP_NATIVE_TF=1' }));
     return;
   }
   try {

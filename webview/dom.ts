@@ -47,7 +47,7 @@ const SVG = 'http://www.w3.org/2000/svg';
 export function severityIcon(severity: 'error' | 'warning' | 'info'): SVGSVGElement {
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', '0 0 16 16');
-  svg.setAttribute('class', `sev-icon sev-${severity}`);
+  svg.setAttribute('class', `sev-icon icon-${severity}`);
   svg.setAttribute('aria-hidden', 'true');
   const path = document.createElementNS(SVG, 'path');
   path.setAttribute('fill', 'currentColor');

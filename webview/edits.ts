@@ -27,12 +27,12 @@ export function parseRate(text: string): number | null {
 }
 
 /**
- * Final index of the layer at `from` when it is dropped before (or after) the layer at `over`;
- * null when it would not move. `move.to` is the index the layer has once moved.
+ * Final index of the layer at `from` when it is dropped into `slot` (0 = before the first
+ * layer, `count` = after the last); null when it would not move. `move.to` is the index the
+ * layer has once moved, as in `splice(from, 1)` then `splice(to, 0, layer)`.
  */
-export function dropIndex(from: number, over: number, after: boolean): number | null {
-  let to = after ? over + 1 : over;
-  if (to > from) to -= 1; // the layer leaves its old slot first
+export function dropSlot(from: number, slot: number): number | null {
+  const to = slot > from ? slot - 1 : slot; // the layer leaves its old slot first
   return to === from ? null : to;
 }
 
@@ -50,6 +50,8 @@ function numberField(key: string, label: string, value: unknown, parse: (text: s
   const field = control(document.createElement('vscode-textfield'), key);
   field.className = `num-field field-${key.split(':')[0]}`;
   field.value = value === undefined ? '' : String(value);
+  // What the picture showed, so a redraw can tell text the user is still typing from a stale value.
+  field.dataset.rendered = field.value;
   field.label = label;
   field.title = hint;
   field.addEventListener('change', () => {

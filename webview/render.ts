@@ -43,12 +43,12 @@ export function renderPicture(ctx: RenderContext): HTMLElement {
   const list = el('div', { class: 'layer-list', attrs: { role: 'list', 'aria-label': `Layers of ${analysis.name}` } });
   analysis.layers.forEach((layer, i) => {
     list.appendChild(layerBlock(layer, analysis.layers.length, ctx, groups.own.get(i) ?? [], groups.related.get(i) ?? [], edgeViews[i + 1]));
-    list.appendChild(edge(edgeViews[i + 1], i === analysis.layers.length - 1));
+    list.appendChild(edge(edgeViews[i + 1], i, i === analysis.layers.length - 1));
   });
   if (analysis.layers.length === 0) {
     list.appendChild(el('div', { class: 'empty', attrs: { role: 'listitem' }, text: 'No layers yet. Add one from the palette above.' }));
   }
-  return el('div', { class: 'picture' }, inputBlock(analysis, edgeViews[0]), edge(edgeViews[0], false), list);
+  return el('div', { class: 'picture' }, inputBlock(analysis, edgeViews[0]), edge(edgeViews[0], -1, false), list);
 }
 
 function inputBlock(analysis: ModelAnalysis, out: EdgeView): HTMLElement {
@@ -60,10 +60,11 @@ function inputBlock(analysis: ModelAnalysis, out: EdgeView): HTMLElement {
 }
 
 /** The connector below a block: its style says whether the time axis is still there. */
-function edge(view: EdgeView, last: boolean): HTMLElement {
+/** `after` is the layer above the edge (-1: the input), so a drop on the edge lands below it. */
+function edge(view: EdgeView, after: number, last: boolean): HTMLElement {
   return el(
     'div',
-    { class: ['edge', `edge-${view.kind}`, view.transition && `edge-${view.transition}`, last && 'edge-output'], attrs: { 'aria-hidden': 'true', 'data-shape': view.shape } },
+    { class: ['edge', `edge-${view.kind}`, view.transition && `edge-${view.transition}`, last && 'edge-output'], attrs: { 'aria-hidden': 'true', 'data-shape': view.shape, 'data-after': after } },
     el('span', { class: 'wire' }),
     el('code', { class: 'shape', text: view.shape }),
     el('span', { class: 'reading', text: view.reading }),

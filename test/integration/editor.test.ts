@@ -1,0 +1,252 @@
+/// <reference types="mocha" />
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { api, closeAll, codeOf, openExample, openModel, ours, typeOver, waitFor, workspaceUri } from './util';
+
+/** The editor integration, asserted through the real VS Code API in a real extension host. */
+
+const STACKED = `{
+  "name": "stacked",
+  "input": { "shape": [200], "dtype": "int32" },
+  "layers": [
+    { "type": "Embedding", "input_dim": 10000, "output_dim": 64 },
+    { "type": "LSTM", "units": 64, "return_sequences": true },
+    { "type": "LSTM", "units": 32 },
+    { "type": "Dense", "units": 1, "activation": "sigmoid" }
+  ],
+  "compile": { "optimizer": "adam", "loss": "binary_crossentropy", "metrics": ["accuracy"] }
+}
+`;
+
+describe('activation', () => {
+  it('activates fast, without TensorFlow in the extension host', async () => {
+    const rnn = await api();
+    assert.ok(rnn.activationMs < 50, `activation took ${rnn.activationMs.toFixed(1)} ms`);
+    const loaded = Object.keys(require.cache).filter((k) => k.includes('@tensorflow'));
+    assert.deepEqual(loaded, []);
+    console.log(`    activation: ${rnn.activationMs.toFixed(2)} ms`);
+  });
+
+  it('registers every command', async () => {
+    const all = await vscode.commands.getCommands(true);
+    for (const id of ['newModelFromTemplate', 'showSummary', 'openDesigner', 'train', 'stopTraining', 'evaluate', 'predict', 'exportKeras', 'compareCells']) {
+      assert.ok(all.includes(`rnnStudio.${id}`), `rnnStudio.${id} missing`);
+    }
+  });
+
+  it('treats *.rnn.json as JSON with comments', async () => {
+    const editor = await openModel(STACKED);
+    assert.equal(editor.document.languageId, 'jsonc');
+  });
+});
+
+describe('diagnostics', () => {
+  afterEach(closeAll);
+
+  it('typing the classic stacked-LSTM mistake shows the error on return_sequences, fast', async () => {
+    const editor = await openModel(STACKED);
+    const uri = editor.document.uri;
+    await waitFor('first analysis', () => (vscode.languages.getDiagnostics(uri), true));
+    const started = Date.now();
+    await typeOver(editor, '"return_sequences": true', '"return_sequences": false');
+    const [d] = await waitFor('the return_sequences error', () => {
+      const found = ours(uri).filter((x) => codeOf(x) === 'missing-return-sequences');
+      return found.length ? found : undefined;
+    });
+    const elapsed = Date.now() - started;
+    console.log(`    edit -> diagnostic: ${elapsed} ms`);
+    assert.ok(elapsed < 1000, `took ${elapsed} ms`);
+    assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(editor.document.getText(d.range), '"return_sequences": false');
+    assert.match(d.message, /Set "return_sequences": true on "lstm"/);
+    assert.equal(d.relatedInformation?.[0].location.range.start.line, 6);
+    assert.ok(editor.document.isDirty, 'unsaved text is analysed');
+  });
+
+  it('the quick fix repairs it as one undoable edit, keeping the formatting', async () => {
+    const editor = await openModel(STACKED.replace('"return_sequences": true', '"return_sequences": false'));
+    const uri = editor.document.uri;
+    const [d] = await waitFor('the error', () => (ours(uri).length ? ours(uri) : undefined));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title === 'Set "return_sequences": true on "lstm"');
+    assert.ok(fix?.edit, `no fix among ${actions.map((a) => a.title).join(', ')}`);
+    assert.equal(fix.isPreferred, true);
+    const before = editor.document.getText();
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.equal(editor.document.getText(), before.replace('"return_sequences": false', '"return_sequences": true'));
+    await waitFor('diagnostics to clear', () => ours(uri).length === 0);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(editor.document.getText(), before, 'one undo restores the text');
+  });
+
+  it('"Fix all return_sequences problems" repairs a whole stack in one edit', async () => {
+    const text = STACKED.replace('"return_sequences": true', '"return_sequences": false').replace('{ "type": "LSTM", "units": 32 }', '{ "type": "GRU", "units": 32 },\n    { "type": "LSTM", "units": 16 }');
+    const editor = await openModel(text);
+    const uri = editor.document.uri;
+    const [d] = await waitFor('the error', () => (ours(uri).length ? ours(uri) : undefined));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range);
+    const all = actions.find((a) => a.title === 'Fix all return_sequences problems' && a.kind?.value === 'quickfix');
+    assert.ok(all?.edit);
+    assert.equal(all.edit.size, 1);
+    await vscode.workspace.applyEdit(all.edit);
+    assert.match(editor.document.getText(), /"type": "LSTM", "units": 64, "return_sequences": true \}/);
+    assert.match(editor.document.getText(), /\{ "type": "GRU", "units": 32, "return_sequences": true \}/);
+    await waitFor('no errors', () => ours(uri).length === 0);
+  });
+
+  it('schema problems are reported once (by the JSON language service) and still get our fix', async () => {
+    const editor = await openModel(STACKED.replace('"type": "LSTM", "units": 32', '"type": "LTSM", "units": 32'));
+    const uri = editor.document.uri;
+    const at = editor.document.getText().indexOf('"LTSM"');
+    const range = new vscode.Range(editor.document.positionAt(at), editor.document.positionAt(at + 6));
+    const onType = await waitFor('the JSON service to flag the type', () => {
+      const found = vscode.languages.getDiagnostics(uri).filter((x) => x.range.intersection(range));
+      return found.length ? found : undefined;
+    });
+    assert.equal(onType.length, 1, `one diagnostic on the type, got: ${onType.map((x) => `${x.source}: ${x.message}`).join(' | ')}`);
+    assert.notEqual(onType[0].source, 'RNN Studio');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range);
+    const fix = actions.find((a) => a.title === 'Change to "LSTM"');
+    assert.ok(fix?.edit);
+    await vscode.workspace.applyEdit(fix.edit);
+    assert.match(editor.document.getText(), /"type": "LSTM", "units": 32/);
+  });
+
+  it('a typo in a key gets "did you mean" on the key, and the rename fix', async () => {
+    const editor = await openModel(STACKED.replace('"units": 32', '"unit": 32'));
+    const uri = editor.document.uri;
+    const d = await waitFor('unknown-key', () => ours(uri).find((x) => codeOf(x) === 'unknown-key'));
+    assert.equal(editor.document.getText(d.range), '"unit"');
+    assert.match(d.message, /Did you mean "units"\?/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range);
+    await vscode.workspace.applyEdit(actions.find((a) => a.title === 'Rename to "units"')!.edit!);
+    await waitFor('no diagnostics', () => ours(uri).length === 0);
+  });
+
+  it('other fixes: input [T, 1], SimpleRNN to LSTM, input_dim from num_words, output layer for the loss', async () => {
+    const cases: [string, string, string, RegExp][] = [
+      ['{ "input": { "shape": [30] }, "layers": [ { "type": "LSTM", "units": 8 }, { "type": "Dense", "units": 1 } ] }', 'input-not-3d', 'Reshape the input to [30, 1]', /"shape": \[30,1\]/],
+      ['{ "input": { "shape": [100], "dtype": "int32" }, "layers": [ { "type": "Embedding", "input_dim": 50, "output_dim": 8 }, { "type": "SimpleRNN", "units": 8 }, { "type": "Dense", "units": 1 } ] }', 'simple-rnn-long-sequence', 'Change SimpleRNN to LSTM', /"type": "LSTM"/],
+      ['{ "input": { "shape": [20], "dtype": "int32" }, "layers": [ { "type": "Embedding", "input_dim": 50, "output_dim": 8 }, { "type": "LSTM", "units": 8 }, { "type": "Dense", "units": 1, "activation": "sigmoid" } ], "data": { "source": "builtin", "dataset": "spam_assassin", "num_words": 500, "maxlen": 20 } }', 'embedding-too-small', 'Set "input_dim": 500', /"input_dim": 500/],
+      ['{ "input": { "shape": [20], "dtype": "int32" }, "layers": [ { "type": "Embedding", "input_dim": 50, "output_dim": 8 }, { "type": "LSTM", "units": 8 }, { "type": "Dense", "units": 3, "activation": "softmax" } ], "compile": { "loss": "binary_crossentropy" } }', 'loss-output-mismatch', 'Make "dense" one sigmoid unit', /"units": 1, "activation": "sigmoid"/],
+    ];
+    for (const [text, code, title, expected] of cases) {
+      const editor = await openModel(text);
+      const uri = editor.document.uri;
+      const d = await waitFor(code, () => ours(uri).find((x) => codeOf(x) === code));
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range);
+      const fix = actions.find((a) => a.title === title);
+      assert.ok(fix?.edit, `${code}: no "${title}" among ${actions.map((a) => a.title).join(', ')}`);
+      await vscode.workspace.applyEdit(fix.edit);
+      assert.match(editor.document.getText(), expected, code);
+    }
+  });
+
+  it('diagnostics are cleared when the file closes', async () => {
+    const editor = await openModel(STACKED.replace('"return_sequences": true', '"return_sequences": false'));
+    const uri = editor.document.uri;
+    await waitFor('the error', () => ours(uri).length > 0);
+    await closeAll();
+    await waitFor('diagnostics to clear when the tab closes', () => ours(uri).length === 0);
+    // Reopening shows them again.
+    await vscode.window.showTextDocument(uri);
+    await waitFor('diagnostics after reopening', () => ours(uri).length > 0);
+  });
+});
+
+describe('completion, hover, inlay hints, CodeLens', () => {
+  afterEach(closeAll);
+
+  it('offers layer snippets that fit: an LSTM after an LSTM sets return_sequences on the one before', async () => {
+    const text = STACKED.replace('    { "type": "LSTM", "units": 32 },\n', '    { "type": "LSTM", "units": 32 },\n    \n');
+    const editor = await openModel(text);
+    const line = text.split('\n').findIndex((l) => l === '    ');
+    const items = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', editor.document.uri, new vscode.Position(line, 4));
+    const lstm = items.items.find((i) => i.label === 'LSTM layer');
+    assert.ok(lstm, `no LSTM snippet among ${items.items.map((i) => i.label).join(', ')}`);
+    assert.equal(lstm.insertText, '{ "type": "LSTM", "units": 64 },');
+    assert.equal(lstm.additionalTextEdits?.length, 1);
+    assert.equal(lstm.additionalTextEdits![0].newText, ', "return_sequences": true');
+    const embedding = items.items.find((i) => i.label === 'Embedding layer');
+    assert.ok(embedding);
+    const pair = items.items.find((i) => i.label === 'Stacked LSTM pair');
+    assert.equal(pair?.insertText, '{ "type": "LSTM", "units": 64, "return_sequences": true }, { "type": "LSTM", "units": 64 },');
+  });
+
+  it('hover shows shapes and the parameter formula filled in', async () => {
+    const editor = await openExample('imdb-bilstm-stacked.rnn.json');
+    const text = editor.document.getText();
+    const at = editor.document.positionAt(text.indexOf('"type": "LSTM", "units": 32') + 2);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, at);
+    const md = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(md, /\(None, 200, 128\)/);
+    assert.match(md, /LSTM: 4 x \(32 x \(128 \+ 32\) \+ 32\) = 20,608/);
+    const rs = editor.document.positionAt(text.indexOf('"return_sequences"') + 3);
+    const rsHover = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, rs);
+    const rsText = rsHover.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(rsText, /`return_sequences`: `true` → `\(None, 200, 128\)`, the output at every timestep/);
+  });
+
+  it('inlay hints show Keras shapes and counts after each layer; the setting turns them off', async () => {
+    const editor = await openExample('sentiment-lstm.rnn.json');
+    const uri = editor.document.uri;
+    const full = new vscode.Range(0, 0, editor.document.lineCount, 0);
+    const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, full);
+    const labels = hints.map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
+    assert.deepEqual(labels, ['(None, 200, 64) · 640,000', '(None, 128) · 98,816', '(None, 1) · 129']);
+    const config = vscode.workspace.getConfiguration('rnnStudio');
+    await config.update('inlayHints.enabled', false, vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor('hints to disappear', async () => (await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, full)).length === 0);
+    } finally {
+      await config.update('inlayHints.enabled', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('CodeLens above the model: Train, Summary, Open Designer, Export to Keras', async () => {
+    const editor = await openExample('imdb-bilstm-stacked.rnn.json');
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
+    assert.deepEqual(
+      lenses.map((l) => [l.command?.title, l.command?.command]),
+      [
+        ['$(play) Train', 'rnnStudio.train'],
+        ['Summary (727,745 params)', 'rnnStudio.showSummary'],
+        ['Open Designer', 'rnnStudio.openDesigner'],
+        ['Export to Keras', 'rnnStudio.exportKeras'],
+      ],
+    );
+  });
+});
+
+describe('commands and status bar', () => {
+  afterEach(closeAll);
+
+  it('the status bar shows the active model\'s parameters and errors', async () => {
+    const rnn = await api();
+    await openExample('imdb-bilstm-stacked.rnn.json');
+    await waitFor('status bar', () => rnn.statusBarText().includes('727,745 params · $(check) no errors'));
+    await openExample('mistake-stacked-lstm.rnn.json');
+    await waitFor('status bar with the error', () => rnn.statusBarText().includes('$(error) 1 error'));
+  });
+
+  it('Show Summary prints the Keras-style table', async () => {
+    const editor = await openExample('imdb-bilstm-stacked.rnn.json');
+    const text = await vscode.commands.executeCommand<string>('rnnStudio.showSummary', editor.document.uri);
+    assert.match(text, /bidirectional \(Bidirectional\)\s+│ \(None, 200, 128\)\s+│\s+66,048/);
+    assert.match(text, /Total params: 727,745 \(2\.78 MB\)/);
+  });
+
+  it('New Model from Template writes the example and opens it', async () => {
+    const target = workspaceUri('scratch', `from-template-${Date.now()}.rnn.json`);
+    const created = await vscode.commands.executeCommand<vscode.Uri>('rnnStudio.newModelFromTemplate', 'seattle-weather-forecast', target);
+    assert.equal(created.toString(), target.toString());
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), target.toString());
+    assert.match(vscode.window.activeTextEditor!.document.getText(), /"name": "seattle-weather-forecast"/);
+  });
+
+  it('Train refuses a model with errors and says why', async () => {
+    const editor = await openExample('mistake-stacked-lstm.rnn.json');
+    const reason = await vscode.commands.executeCommand<string>('rnnStudio.train', editor.document.uri);
+    assert.match(reason, /Training refused: the model has 1 error\. First: LSTM "lstm_1" expects a 3-D input/);
+  });
+});

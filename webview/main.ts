@@ -1,0 +1,295 @@
+/**
+ * Entry of the designer webview: builds the page once, then redraws the picture from each
+ * `model` message the host sends. Everything the user changes goes back to the host as a
+ * message; the panel never edits the model itself.
+ */
+import './designer.css';
+import './components';
+import { isToDesignerMessage, type FromDesignerMessage, type LayerEdit, type ToDesignerMessage } from '../src/protocol/designer';
+import { formatCount } from '../src/core/shapes';
+import { el, severityIcon } from './dom';
+import { countBySeverity, plural } from './describe';
+import { palette } from './edits';
+import { attachNavigation, blocks } from './navigation';
+import { renderGlobalDiagnostics, renderPicture, renderTotals, type RenderContext } from './render';
+import { connectHost, TABS, type Host, type UiState } from './state';
+import { renderSummary } from './summary';
+
+type ModelMessage = Extract<ToDesignerMessage, { type: 'model' }>;
+
+/** How long a focus request made by a move or delete waits for the host's new model. */
+const PENDING_FOCUS_MS = 3000;
+
+class Designer {
+  private state: UiState;
+  private model: ModelMessage | null = null;
+  private detached: string | null = null;
+  private highlighted: number | null = null;
+  private pendingFocus: { index: number; until: number } | null = null;
+
+  private readonly header = el('div', { class: 'topbar' });
+  private readonly banners = el('div', { class: 'banners', attrs: { role: 'status', 'aria-live': 'polite' } });
+  private readonly layersRoot = el('div', { class: 'layers-root' });
+  private readonly summaryRoot = el('div', { class: 'summary-root' });
+  private readonly tabs = document.createElement('vscode-tabs');
+  private readonly layersBadge = document.createElement('vscode-badge');
+  private paletteButton: HTMLElement | null = null;
+
+  constructor(private readonly host: Host) {
+    this.state = host.load();
+  }
+
+  mount(container: HTMLElement): void {
+    const layersTab = el('vscode-tab-header', { class: 'tab-layers' }, 'Layers');
+    this.layersBadge.variant = 'counter';
+    this.layersBadge.hidden = true;
+    layersTab.appendChild(this.layersBadge);
+    this.tabs.append(
+      layersTab,
+      el('vscode-tab-panel', { class: 'panel-layers' }, this.layersRoot),
+      el('vscode-tab-header', { class: 'tab-summary' }, 'Summary'),
+      el('vscode-tab-panel', { class: 'panel-summary' }, this.summaryRoot),
+    );
+    this.tabs.selectedIndex = TABS.indexOf(this.state.tab);
+    this.tabs.addEventListener('vsc-tabs-select', (event) => {
+      this.state.tab = TABS[event.detail.selectedIndex] ?? 'layers';
+      this.save();
+    });
+    container.append(this.header, this.banners, this.tabs);
+    this.layersRoot.appendChild(el('div', { class: 'placeholder', text: 'Waiting for the model…' }));
+
+    attachNavigation(this.layersRoot, {
+      activate: (i) => {
+        this.select(i);
+        this.post({ type: 'reveal', layerIndex: i });
+      },
+      focusMoved: (i) => this.select(i),
+      move: (from, to) => {
+        this.requestFocus(to);
+        this.edit({ kind: 'move', from, to });
+      },
+      remove: (i) => {
+        const count = this.model?.analysis.layers.length ?? 0;
+        this.requestFocus(Math.min(i, count - 2));
+        this.edit({ kind: 'delete', index: i });
+      },
+    });
+
+    window.addEventListener('message', (event: MessageEvent) => this.receive(event.data));
+    this.post({ type: 'ready' });
+  }
+
+  /** Messages are validated on arrival: the webview trusts nothing it did not check. */
+  private receive(data: unknown): void {
+    if (!isToDesignerMessage(data)) return;
+    switch (data.type) {
+      case 'model':
+        this.model = data;
+        this.detached = null;
+        this.render();
+        return;
+      case 'highlight':
+        this.highlight(data.layerIndex);
+        return;
+      case 'detached':
+        this.detached = data.reason;
+        this.renderBanners();
+        return;
+      default: {
+        const unreachable: never = data;
+        return unreachable;
+      }
+    }
+  }
+
+  private post(message: FromDesignerMessage): void {
+    this.host.post(message);
+  }
+
+  private edit(edit: LayerEdit): void {
+    if (!this.model || this.model.stale) return; // an edit against a broken text would be guesswork
+    this.post({ type: 'edit', version: this.model.version, edit });
+  }
+
+  private save(): void {
+    this.host.save(this.state);
+  }
+
+  private requestFocus(index: number): void {
+    this.pendingFocus = index >= 0 ? { index, until: Date.now() + PENDING_FOCUS_MS } : null;
+    if (index >= 0) this.state.selected = index;
+  }
+
+  private select(index: number | null): void {
+    if (this.state.selected === index) return;
+    this.state.selected = index;
+    this.save();
+    for (const block of blocks(this.layersRoot)) {
+      const on = Number(block.dataset.layerIndex) === index;
+      block.classList.toggle('is-selected', on);
+      if (on) block.setAttribute('aria-current', 'true');
+      else block.removeAttribute('aria-current');
+    }
+    this.renderPalette();
+  }
+
+  /** The editor's cursor moved: mark that block and bring it into view, without taking focus. */
+  private highlight(index: number | null): void {
+    this.highlighted = index;
+    let target: HTMLElement | null = null;
+    for (const block of blocks(this.layersRoot)) {
+      const on = Number(block.dataset.layerIndex) === index;
+      block.classList.toggle('is-highlighted', on);
+      if (on) target = block;
+    }
+    if (index !== null && target) {
+      this.select(index);
+      if (this.state.tab === 'layers') target.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  private render(): void {
+    const model = this.model;
+    if (!model) return;
+    const { analysis } = model;
+    const count = analysis.layers.length;
+    if (this.state.selected !== null && this.state.selected >= count) this.state.selected = count > 0 ? count - 1 : null;
+    if (this.highlighted !== null && this.highlighted >= count) this.highlighted = null;
+
+    const focus = captureFocus(this.layersRoot);
+    this.renderHeader(model);
+    this.renderBanners();
+
+    const ctx: RenderContext = {
+      analysis,
+      selected: this.state.selected,
+      highlighted: this.highlighted,
+      edit: (e) => this.edit(e),
+      applyFix: (diagnosticIndex, fixIndex) => {
+        if (this.model && !this.model.stale) this.post({ type: 'applyFix', version: this.model.version, diagnosticIndex, fixIndex });
+      },
+    };
+    const toolbar = el('div', { class: 'toolbar' }, el('div', { class: 'palette-slot' }), legend());
+    const content = el('div', { class: ['content', model.stale && 'is-stale'] }, renderGlobalDiagnostics(ctx), renderPicture(ctx), renderTotals(analysis));
+    // Greyed and inert while the text does not parse: the picture is the last good one, and edits against it would be guesses.
+    content.inert = model.stale;
+    toolbar.inert = model.stale;
+    this.layersRoot.replaceChildren(toolbar, content);
+    this.paletteButton = null;
+    this.renderPalette();
+
+    const summary = renderSummary(analysis, () => this.post({ type: 'copySummary' }));
+    summary.classList.toggle('is-stale', model.stale);
+    this.summaryRoot.replaceChildren(summary);
+
+    const counts = countBySeverity(analysis);
+    const problems = counts.error + counts.warning;
+    this.layersBadge.textContent = String(problems);
+    this.layersBadge.hidden = problems === 0;
+
+    this.restoreFocus(focus);
+  }
+
+  private renderPalette(): void {
+    const slot = this.layersRoot.querySelector('.palette-slot');
+    const model = this.model;
+    if (!slot || !model) return;
+    const layers = model.analysis.layers;
+    const sel = this.state.selected;
+    const after = sel !== null && sel < layers.length ? layers[sel] : null;
+    const insertAt = after ? after.index + 1 : layers.length;
+    const node = palette(insertAt, after?.name ?? null, this.state.palette, (item) => {
+      this.state.palette = item;
+      this.save();
+    }, (e) => this.edit(e));
+    // Only the button's text depends on the selection; keep the picker (and its open state) when it exists.
+    const existing = slot.querySelector<HTMLElement>('.palette-insert');
+    if (existing && this.paletteButton === existing) {
+      const fresh = node.querySelector<HTMLElement>('.palette-insert');
+      if (fresh) existing.replaceWith(fresh);
+      this.paletteButton = fresh;
+      return;
+    }
+    slot.replaceChildren(node);
+    this.paletteButton = node.querySelector<HTMLElement>('.palette-insert');
+  }
+
+  private renderHeader(model: ModelMessage): void {
+    const { analysis } = model;
+    const counts = countBySeverity(analysis);
+    const pill = (severity: 'error' | 'warning' | 'info', n: number) =>
+      n > 0 && el('span', { class: ['pill', `pill-${severity}`], title: plural(n, severity === 'info' ? 'hint' : severity) }, severityIcon(severity), String(n));
+    this.header.replaceChildren(
+      el('div', { class: 'title' }, el('span', { class: 'model-name', text: analysis.name }), el('span', { class: 'file-name', text: model.fileName })),
+      el('span', { class: 'spacer' }),
+      el('span', { class: 'pills' }, pill('error', counts.error), pill('warning', counts.warning), pill('info', counts.info)),
+      el('span', { class: 'header-params', title: 'Total parameters' }, `${formatCount(analysis.totalParams)} params`),
+    );
+  }
+
+  private renderBanners(): void {
+    const items: HTMLElement[] = [];
+    if (this.model?.stale) {
+      items.push(
+        el(
+          'div',
+          { class: 'banner banner-stale' },
+          severityIcon('error'),
+          el('div', { class: 'banner-body' }, el('strong', { text: 'The model file does not parse. ' }), 'Showing the last good version until it does.', this.model.parseError && el('code', { class: 'banner-detail', text: this.model.parseError })),
+        ),
+      );
+    }
+    if (this.detached !== null) {
+      items.push(el('div', { class: 'banner banner-detached' }, severityIcon('info'), el('div', { class: 'banner-body', text: this.detached })));
+    }
+    this.banners.replaceChildren(...items);
+  }
+
+  private restoreFocus(focus: FocusMemo | null): void {
+    const pending = this.pendingFocus;
+    if (pending && Date.now() <= pending.until) {
+      this.pendingFocus = null;
+      const block = blocks(this.layersRoot)[pending.index];
+      if (block) {
+        block.focus();
+        this.save();
+        return;
+      }
+    }
+    if (!focus) return;
+    const target = this.layersRoot.querySelector<HTMLElement>(focus.selector);
+    if (!target) return;
+    target.focus();
+    // A number the user was typing survives a redraw caused by an unrelated change.
+    if (focus.value !== undefined && 'value' in target) (target as HTMLInputElement).value = focus.value;
+  }
+}
+
+interface FocusMemo {
+  selector: string;
+  value?: string;
+}
+
+/** Remembers which block or control had focus, to put it back after the redraw. */
+function captureFocus(root: HTMLElement): FocusMemo | null {
+  const active = document.activeElement as HTMLElement | null;
+  if (!active || !root.contains(active)) return null;
+  const control = active.closest<HTMLElement>('[data-control]');
+  if (control) {
+    const memo: FocusMemo = { selector: `[data-control="${CSS.escape(control.dataset.control ?? '')}"]` };
+    if (control.tagName === 'VSCODE-TEXTFIELD') {
+      const field = control as HTMLElement & { value: string };
+      if (field.value !== field.dataset.rendered) memo.value = field.value;
+    }
+    return memo;
+  }
+  const block = active.closest<HTMLElement>('.layer-block');
+  return block ? { selector: `.layer-block[data-layer-index="${block.dataset.layerIndex}"]` } : null;
+}
+
+function legend(): HTMLElement {
+  const item = (kind: string, text: string) => el('span', { class: ['legend-item', `legend-${kind}`] }, el('span', { class: 'legend-wire', attrs: { 'aria-hidden': 'true' } }), text);
+  return el('div', { class: 'legend', attrs: { 'aria-label': 'Edge styles' } }, item('sequence', 'sequence (time axis)'), item('vector', 'vector'));
+}
+
+new Designer(connectHost()).mount(document.body);

@@ -1,0 +1,51 @@
+/**
+ * The webview side of VS Code's API and the little UI state that survives a reload
+ * (`setState` is kept by VS Code while the panel is hidden or the window reloads).
+ */
+import { PALETTE, type FromDesignerMessage, type PaletteItem } from '../src/protocol/designer';
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+export type TabId = 'layers' | 'summary';
+export const TABS: readonly TabId[] = ['layers', 'summary'];
+
+export interface UiState {
+  tab: TabId;
+  selected: number | null;
+  palette: PaletteItem;
+}
+
+const DEFAULT_STATE: UiState = { tab: 'layers', selected: null, palette: 'LSTM' };
+
+/** Reads back what a previous instance saved; anything unexpected falls back to the default. */
+export function readState(raw: unknown): UiState {
+  if (typeof raw !== 'object' || raw === null) return { ...DEFAULT_STATE };
+  const s = raw as Record<string, unknown>;
+  return {
+    tab: TABS.includes(s.tab as TabId) ? (s.tab as TabId) : DEFAULT_STATE.tab,
+    selected: typeof s.selected === 'number' && Number.isInteger(s.selected) && s.selected >= 0 ? s.selected : null,
+    palette: PALETTE.includes(s.palette as PaletteItem) ? (s.palette as PaletteItem) : DEFAULT_STATE.palette,
+  };
+}
+
+export interface Host {
+  post(message: FromDesignerMessage): void;
+  load(): UiState;
+  save(state: UiState): void;
+}
+
+/** `acquireVsCodeApi` may be called once per page, so one `Host` wraps it. */
+export function connectHost(): Host {
+  const api = acquireVsCodeApi();
+  return {
+    post: (message) => api.postMessage(message),
+    load: () => readState(api.getState()),
+    save: (state) => api.setState(state),
+  };
+}
