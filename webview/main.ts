@@ -170,7 +170,7 @@ class Designer {
       },
     };
     const toolbar = el('div', { class: 'toolbar' }, el('div', { class: 'palette-slot' }), legend());
-    const content = el('div', { class: ['content', model.stale && 'is-stale'] }, renderGlobalDiagnostics(ctx), renderPicture(ctx), renderTotals(analysis));
+    const content = el('div', { class: ['layers-content', model.stale && 'is-stale'] }, renderGlobalDiagnostics(ctx), renderPicture(ctx), renderTotals(analysis));
     // Greyed and inert while the text does not parse: the picture is the last good one, and edits against it would be guesses.
     content.inert = model.stale;
     toolbar.inert = model.stale;

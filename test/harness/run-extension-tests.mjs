@@ -101,6 +101,16 @@ async function startSession({
   const serverDataDir = path.join(tmp, 'server-data');
   const extensionsDir = path.join(tmp, 'extensions');
   const consoleLog = path.join(tmp, 'browser-console.log');
+  if (extensionTestsPath && !extensionDevelopmentPath) {
+    // The workbench only runs extensionTestsPath in extension-development mode: to test installed
+    // extensions alone (a .vsix smoke test), develop an empty stub extension.
+    extensionDevelopmentPath = path.join(tmp, 'stub-dev-extension');
+    await fs.mkdir(extensionDevelopmentPath, { recursive: true });
+    await fs.writeFile(
+      path.join(extensionDevelopmentPath, 'package.json'),
+      JSON.stringify({ name: 'test-stub', publisher: 'rnn-studio-harness', version: '0.0.0', engines: { vscode: '*' } }),
+    );
+  }
   {
     // code-server's build keeps the browser client's user settings on the server, in
     // <user-data-dir>/User/settings.json (plain VS Code server web keeps them in the browser).

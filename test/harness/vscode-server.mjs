@@ -39,10 +39,38 @@ function which(cmd) {
   return null;
 }
 
+// Processes this module started (servers, npm / node-gyp trees): killed, with their process
+// groups, if the driver exits or is interrupted without cleaning up.
+const liveServers = new Set();
+const liveChildren = new Set();
+let signalHandlersInstalled = false;
+function installSignalHandlers() {
+  if (signalHandlersInstalled) return;
+  signalHandlersInstalled = true;
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+    // Only when nobody else handles the signal: then Node's default would exit without 'exit'.
+    if (process.listenerCount(sig) === 0) process.once(sig, () => process.exit(code));
+  }
+  process.once('exit', () => {
+    for (const child of [...liveServers, ...liveChildren]) {
+      try {
+        if (process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  });
+}
+
 /** Runs a command, collecting output; rejects with the tail of the output on a non-zero exit. */
 function run(cmd, args, { cwd, env, quiet = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: env || process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group, so an interrupted install can end the whole npm / node-gyp / make tree.
+    const child = spawn(cmd, args, { cwd, env: env || process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+    liveChildren.add(child);
+    installSignalHandlers();
+    child.once('exit', () => liveChildren.delete(child));
     let out = '';
     const onData = (d) => {
       out += d.toString();
@@ -260,26 +288,6 @@ const STEPS = [
 
 let ensurePromise = null;
 
-const liveServers = new Set();
-let signalHandlersInstalled = false;
-function installSignalHandlers() {
-  if (signalHandlersInstalled) return;
-  signalHandlersInstalled = true;
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
-    // Only when nobody else handles the signal: then Node's default would exit without 'exit'.
-    if (process.listenerCount(sig) === 0) process.once(sig, () => process.exit(code));
-  }
-}
-process.once('exit', () => {
-  for (const child of liveServers) {
-    try {
-      if (process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
-      else child.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-});
 
 /**
  * Makes sure a runnable VS Code server exists under <repo>/.vscode-test/code-server/.
@@ -294,20 +302,68 @@ export async function ensureVSCodeServer({ log = defaultLog, systemPackages = tr
   return ensurePromise;
 }
 
+function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+/** A cross-process lock (mkdir is atomic) so two test processes never install at once. */
+async function withInstallLock(log, fn) {
+  const lockDir = `${CACHE_DIR}.lock`;
+  await fs.mkdir(path.dirname(lockDir), { recursive: true });
+  const deadline = Date.now() + 15 * 60_000;
+  let announced = false;
+  for (;;) {
+    try {
+      await fs.mkdir(lockDir);
+      await fs.writeFile(path.join(lockDir, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const pid = Number(await fs.readFile(path.join(lockDir, 'pid'), 'utf8').catch(() => '0'));
+      const age = Date.now() - (await fs.stat(lockDir).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if ((pid && !pidAlive(pid)) || (!pid && age > 10_000)) {
+        await fs.rm(lockDir, { recursive: true, force: true }); // left by a killed install
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the install lock ${lockDir} (held by pid ${pid})`);
+      if (!announced) log(`waiting for another process (pid ${pid}) installing the VS Code server`);
+      announced = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(lockDir, { recursive: true, force: true });
+  }
+}
+
 async function doEnsure({ log, systemPackages }) {
-  const t0 = Date.now();
   const want = { codeServer: CODE_SERVER_VERSION, nodeAbi: process.versions.modules, platform: `${process.platform}-${process.arch}` };
-  let state = await readState();
+  const fast = await readState();
+  if (fast && fast.complete && fast.codeServer === want.codeServer && fast.nodeAbi === want.nodeAbi && fast.platform === want.platform && existsSync(SERVER_MAIN)) {
+    if (systemPackages) await ensureSystemPackages({ log });
+    return { serverRoot: VSCODE_DIR, vscodeVersion: fast.vscodeVersion };
+  }
+  if (systemPackages) await ensureSystemPackages({ log });
+  return withInstallLock(log, () => install({ log, want }));
+}
+
+async function install({ log, want }) {
+  const t0 = Date.now();
+  let state = await readState(); // again: another process may have finished while we waited
   const sameTarget =
     state && state.codeServer === want.codeServer && state.nodeAbi === want.nodeAbi && state.platform === want.platform;
   if (sameTarget && state.complete && existsSync(SERVER_MAIN)) {
-    if (systemPackages) await ensureSystemPackages({ log });
     return { serverRoot: VSCODE_DIR, vscodeVersion: state.vscodeVersion };
   }
-
-  if (systemPackages) await ensureSystemPackages({ log });
   await fs.mkdir(CACHE_DIR, { recursive: true });
-  if (!sameTarget) state = { ...want, steps: [], complete: false };
+  if (!sameTarget || !existsSync(SERVER_MAIN)) state = { ...want, steps: [], complete: false };
   state.complete = false;
   log(`preparing VS Code server (code-server@${CODE_SERVER_VERSION}) in ${path.relative(REPO_ROOT, CACHE_DIR)}`);
 
