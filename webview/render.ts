@@ -55,8 +55,14 @@ function inputBlock(analysis: ModelAnalysis, out: EdgeView): HTMLElement {
   return el(
     'div',
     { class: 'block input-block', attrs: { 'aria-label': `Input ${formatShape(analysis.inputShape)}` } },
-    el('div', { class: 'block-head' }, el('span', { class: 'layer-type', text: 'Input' }), el('span', { class: 'layer-name', text: out.kind === 'sequence' ? 'sequence' : out.kind === 'vector' ? 'vector' : 'shape unknown' })),
+    el('div', { class: 'block-head' }, el('span', { class: 'layer-type', text: 'Input' }), el('span', { class: 'layer-name', text: inputKind(analysis, out) })),
   );
+}
+
+function inputKind(analysis: ModelAnalysis, out: EdgeView): string {
+  if (out.kind === 'unknown') return 'shape unknown';
+  if (analysis.layers[0]?.type === 'Embedding' && analysis.inputShape?.length === 2) return 'token ids';
+  return out.kind;
 }
 
 /** The connector below a block: its style says whether the time axis is still there. */
@@ -112,18 +118,21 @@ function layerBlock(layer: LayerInfo, count: number, ctx: RenderContext, own: In
       el('span', { class: 'params-total', text: p.total }),
       el('span', { class: 'params-detail', text: p.detail }),
     ),
+    deleteButton(i, layer.name, ctx.edit),
   );
   block.appendChild(head);
 
   const body = el('div', { class: 'block-body' });
-  if (layer.type === 'Bidirectional') body.appendChild(bidirectionalHalves(layer));
+  if (layer.type === 'Bidirectional') body.appendChild(bidirectionalHalves(layer, ctx.edit));
   if (layer.type === 'TimeDistributed' && layer.inner) {
     body.appendChild(el('div', { class: 'wraps' }, 'applies ', el('strong', { text: layer.inner.type }), ` ${layer.inner.name} to every time step`));
   }
   const settings = layer.type === 'Bidirectional' || layer.type === 'TimeDistributed' ? keySettings(layer.inner?.type ?? '', layer.inner?.config ?? {}) : keySettings(layer.type, layer.config);
-  if (settings.length) body.appendChild(settingChips(settings));
-  body.appendChild(controls(layer, ctx.edit));
-  block.appendChild(body);
+  // Editable settings first, then the read-only ones, in one wrapping row.
+  const row = controls(layer, ctx.edit);
+  for (const chip of settingChips(settings)) row.appendChild(chip);
+  if (row.childElementCount) body.appendChild(row);
+  if (body.childElementCount) block.appendChild(body);
 
   if (own.length || related.length) {
     block.appendChild(
@@ -134,7 +143,7 @@ function layerBlock(layer: LayerInfo, count: number, ctx: RenderContext, own: In
 }
 
 /** Forward and backward copies of the wrapped cell side by side, and how they are merged. */
-function bidirectionalHalves(layer: LayerInfo): HTMLElement {
+function bidirectionalHalves(layer: LayerInfo, edit: EditSink): HTMLElement {
   const inner = layer.inner;
   const cell = inner?.type ?? '?';
   const units = inner?.config.units;
@@ -153,12 +162,12 @@ function bidirectionalHalves(layer: LayerInfo): HTMLElement {
     'div',
     { class: 'bidi', attrs: { role: 'group', 'aria-label': `Forward and backward ${cell}, merged by ${merge.mode}` } },
     el('div', { class: 'halves' }, half('forward'), half('backward')),
-    el('div', { class: 'merge' }, el('span', { class: 'merge-mode', text: merge.mode }), el('span', { class: 'merge-text', text: merge.text })),
+    el('div', { class: 'merge' }, merge.mode === 'none' ? el('span', { class: 'merge-mode', text: 'none' }) : mergeModeSelect(layer.index, merge.mode, edit), el('span', { class: 'merge-text', text: merge.text })),
   );
 }
 
-function settingChips(settings: Setting[]): HTMLElement {
-  return el('div', { class: 'settings' }, ...settings.map((s) => el('span', { class: 'chip' }, el('span', { class: 'chip-key', text: s.key }), el('span', { class: 'chip-value', text: s.value }))));
+function settingChips(settings: Setting[]): HTMLElement[] {
+  return settings.map((s) => el('span', { class: 'chip' }, el('span', { class: 'chip-key', text: s.key }), el('span', { class: 'chip-value', text: s.value })));
 }
 
 /** The editable settings of a layer, as controls. */
@@ -174,14 +183,10 @@ function controls(layer: LayerInfo, edit: EditSink): HTMLElement {
   };
   if (isCellType(layer.type)) recurrentControls(layer.type, layer.config, false);
   else if (layer.type === 'Bidirectional') {
-    const mode = layer.config.merge_mode;
-    row.appendChild(mergeModeSelect(i, typeof mode === 'string' ? mode : 'concat', edit));
     if (layer.inner && isCellType(layer.inner.type)) recurrentControls(layer.inner.type, layer.inner.config, true);
     else row.appendChild(bidirectionalBox(i, true, edit));
   } else if (layer.type === 'Dense') row.appendChild(unitsField(i, layer.config.units, edit));
   else if (layer.type === 'Dropout' || layer.type === 'SpatialDropout1D') row.appendChild(rateField(i, layer.config.rate, edit));
-  row.appendChild(el('span', { class: 'spacer' }));
-  row.appendChild(deleteButton(i, layer.name, edit));
   return row;
 }
 

@@ -40,7 +40,18 @@ await esbuild.build({
   outfile: path.join(tmp, 'core.cjs'),
   logLevel: 'warning',
 });
-const core = createRequire(import.meta.url)(path.join(tmp, 'core.cjs'));
+// The DOM-free parts of the webview, tested in Node first.
+await esbuild.build({
+  stdin: { contents: "export * from './webview/describe'; export { dropSlot, parseUnits, parseRate } from './webview/edits';", resolveDir: root, loader: 'ts' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  outfile: path.join(tmp, 'pure.cjs'),
+  logLevel: 'warning',
+});
+const require = createRequire(import.meta.url);
+const core = require(path.join(tmp, 'core.cjs'));
+const pure = require(path.join(tmp, 'pure.cjs'));
 
 function modelMessage(example, extra = {}) {
   const file = path.join(root, 'examples', `${example}.rnn.json`);
@@ -58,7 +69,7 @@ const assets = {
 function page(origin, { theme, state }) {
   const nonce = randomBytes(16).toString('base64');
   const { bodyClass, vars } = THEMES[theme];
-  // What the host's getHtml() will emit (see the reply for the exact CSP), plus a fake VS Code API.
+  // The page src/extension/designerPanel.ts emits (same CSP and markup), plus a fake VS Code API.
   const csp = `default-src 'none'; style-src ${origin} 'nonce-${nonce}'; font-src ${origin}; img-src ${origin} data:; script-src 'nonce-${nonce}';`;
   const stub = `
     window.__posted = [];
@@ -89,6 +100,7 @@ function page(origin, { theme, state }) {
 <title>RNN Studio Designer</title>
 </head>
 <body>
+<div id="app" data-nonce="${nonce}"></div>
 <script nonce="${nonce}">${stub}</script>
 <script type="module" nonce="${nonce}" src="${origin}/designer.js"></script>
 </body>
@@ -116,6 +128,7 @@ const origin = `http://127.0.0.1:${server.address().port}`;
 
 // ---- Browser and helpers --------------------------------------------------------------------
 
+const warnings = new Set();
 const browser = await launchBrowser({ viewport: { width: 760, height: 1100 } });
 
 /** Opens the panel; `done()` fails the test on console errors or CSP violations. */
@@ -125,6 +138,7 @@ async function open({ theme = 'dark', state, expectCsp = false } = {}) {
   p.on('console', (m) => {
     // With expectCsp the canary's own CSP report is the point of the test.
     if (m.type() === 'error' && !(expectCsp && m.text().includes('Content Security Policy'))) errors.push(`console: ${m.text()}`);
+    if (m.type() === 'warning') warnings.add(m.text().split('\n')[0]);
   });
   p.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   const q = new URLSearchParams({ theme, ...(state ? { state: JSON.stringify(state) } : {}) });
@@ -132,11 +146,30 @@ async function open({ theme = 'dark', state, expectCsp = false } = {}) {
   await p.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
   const api = {
     page: p,
-    send: (msg) => p.evaluate((m) => window.postMessage(m, '*'), msg),
-    /** Sends a model and waits until it is drawn. */
+    /**
+     * Posts a message as the host would, then a sentinel behind it: window messages are
+     * delivered in order, so once the sentinel arrives the panel has handled (and drawn) the first.
+     */
+    send: (msg) =>
+      p.evaluate(
+        (m) =>
+          new Promise((resolve) => {
+            const id = Math.random();
+            const onMessage = (e) => {
+              if (e.data?.__sync !== id) return;
+              window.removeEventListener('message', onMessage);
+              resolve();
+            };
+            window.addEventListener('message', onMessage);
+            window.postMessage(m, '*');
+            window.postMessage({ __sync: id }, '*');
+          }),
+        msg,
+      ),
+    /** Sends a model; it is drawn when this returns. */
     async model(msg) {
       await api.send(msg);
-      await p.waitForFunction((n) => document.querySelectorAll('.layer-block').length === n && !document.querySelector('.placeholder'), msg.analysis.layers.length);
+      equal(await p.locator('.layer-block').count(), msg.analysis.layers.length, 'blocks drawn');
     },
     posted: () => p.evaluate(() => window.__posted),
     clearPosted: () => p.evaluate(() => (window.__posted = [])),
@@ -176,6 +209,36 @@ const test = (title, fn) => tests.push({ title, fn });
 
 const imdb = modelMessage('imdb-bilstm-stacked');
 const mistake = modelMessage('mistake-stacked-lstm', { version: 7 });
+
+test('node: dropSlot gives the final index of a moved layer', async () => {
+  equal([pure.dropSlot(0, 3), pure.dropSlot(0, 1), pure.dropSlot(0, 0), pure.dropSlot(5, 1), pure.dropSlot(2, 7), pure.dropSlot(3, 3), pure.dropSlot(3, 4)], [2, null, null, 1, 6, null, null], 'slots');
+});
+
+test('node: units and rate parsing', async () => {
+  equal(['64', ' 8 ', '0', '-3', '2.5', '1e3', '', 'abc', '999999', '1000000'].map(pure.parseUnits), [64, 8, null, null, null, null, null, null, 999999, null], 'units');
+  equal(['0.5', '0', '.25', '1', '1.5', '-0.1', 'x'].map(pure.parseRate), [0.5, 0, 0.25, null, null, null, null], 'rate');
+});
+
+test('node: edges mark where the time axis is dropped', async () => {
+  const views = pure.edges(imdb.analysis);
+  equal(views.map((v) => v.kind), ['sequence', 'sequence', 'sequence', 'sequence', 'vector', 'vector', 'vector', 'vector'], 'kinds');
+  equal(views.map((v) => v.transition ?? ''), ['', '', '', '', 'dropped', '', '', ''], 'transitions');
+  equal(views[0].reading, '200 steps of token ids', 'token ids');
+  equal(views[2].reading, '200 steps × 128 features', 'sequence reading');
+  equal(pure.edgeKind([null, 32]), 'vector', 'vector');
+  equal(pure.edgeKind(null), 'unknown', 'unknown');
+  // RepeatVector brings a time axis back.
+  const repeat = { ...imdb.analysis, inputShape: [null, 8], layers: [{ ...imdb.analysis.layers[5], type: 'RepeatVector', outputShape: [null, 4, 8] }] };
+  equal(pure.edges(repeat).map((v) => v.transition ?? ''), ['', 'added'], 'added');
+});
+
+test('node: diagnostics are grouped by layer, with related layers and the rest global', async () => {
+  const g = pure.groupDiagnostics(mistake.analysis);
+  equal([...g.own.keys()], [1], 'own');
+  equal([...g.related.keys()], [2], 'related');
+  equal(g.global.length, 0, 'global');
+  equal(pure.mergeView(imdb.analysis.layers[1]), { mode: 'concat', text: '64 + 64 = 128 features' }, 'merge');
+});
 
 test('posts ready on load and waits for the model', async () => {
   const w = await open();
@@ -237,7 +300,7 @@ test('Bidirectional shows its forward and backward halves and the merge', async 
   equal(await b.locator('.half-backward .reversed').textContent(), 'reversed', 'backward reversed');
   equal(await b.locator('.half-forward .reversed').count(), 0, 'forward not reversed');
   equal(await b.locator('.half-shape').allTextContents(), ['(None, 200, 64)', '(None, 200, 64)'], 'half shapes');
-  equal(await b.locator('.merge-mode').textContent(), 'concat', 'merge mode');
+  equal(await b.locator('vscode-single-select[data-control^="merge_mode"]').evaluate((s) => s.value), 'concat', 'merge mode');
   equal(await b.locator('.merge-text').textContent(), '64 + 64 = 128 features', 'merge result');
   const boxes = await b.locator('.half').evaluateAll((hs) => hs.map((h) => h.getBoundingClientRect().top));
   assert(Math.abs(boxes[0] - boxes[1]) < 1, 'halves side by side');
@@ -258,6 +321,7 @@ test('mistake-stacked-lstm: the block turns red with the message, its Fix posts 
   equal(await w.block(3).evaluate((e) => e.className.includes('sev-')), false, 'dense not marked');
   // unknown shapes below the broken layer
   equal(await w.page.locator('.edge .shape').allTextContents(), ['(None, 200)', '(None, 200, 64)', '(None, 64)', '?', '?'], 'unknown shapes');
+  equal(await w.block(2).locator('.params-total').textContent(), '?', 'unknown count');
   equal(await w.page.locator('.pill-error').textContent(), '1', 'error count');
   const fix = b.locator('vscode-button.fix');
   equal(await fix.textContent(), 'Fix: Set "return_sequences": true on "lstm"', 'fix title');
@@ -302,7 +366,7 @@ test('highlight marks the block and scrolls it into view; null clears it', async
   await w.send({ type: 'highlight', layerIndex: 6 });
   await w.page.waitForFunction(() => document.querySelector('.layer-block[data-layer-index="6"]').classList.contains('is-highlighted'));
   const box = await w.block(6).boundingBox();
-  assert(box.y >= 0 && box.y + box.height <= 400, `block 6 in view (y=${box.y})`);
+  assert(box.y >= -1 && box.y + box.height <= 401, `block 6 in view (y=${box.y}, height=${box.height})`);
   equal(await w.page.locator('.is-highlighted').count(), 1, 'one highlighted');
   await w.send({ type: 'highlight', layerIndex: null });
   await w.page.waitForFunction(() => !document.querySelector('.is-highlighted'));
@@ -321,6 +385,12 @@ test('stale: the last picture stays, greyed, under a parse-error banner', async 
   assert(await content.evaluate((c) => c.classList.contains('is-stale') && c.inert), 'greyed and inert');
   const opacity = await content.evaluate((c) => Number(getComputedStyle(c).opacity));
   assert(opacity < 0.6, `greyed (opacity ${opacity})`);
+  await w.clearPosted();
+  await w.block(3).click({ force: true });
+  await w.block(3).locator('vscode-checkbox[data-control^="return_sequences"]').click({ force: true });
+  equal(await w.posted(), [], 'no reveal or edit from a stale picture');
+  mkdirSync(artifacts, { recursive: true });
+  await w.page.screenshot({ path: path.join(artifacts, 'designer-stale.png') });
   await w.send({ ...imdb, version: 5 });
   await w.page.waitForSelector('.banner-stale', { state: 'detached' });
   assert(!(await content.count()) || !(await w.page.locator('.layers-content').evaluate((c) => c.classList.contains('is-stale'))), 'fresh again');
@@ -336,6 +406,19 @@ test('detached shows a banner and keeps the picture', async () => {
   equal(await w.page.locator('.layer-block').count(), 7, 'blocks kept');
   await w.model(imdb);
   equal(await w.page.locator('.banner-detached').count(), 0, 'a new model clears it');
+  await w.done();
+});
+
+test('a redraw keeps focus and half-typed text in a field', async () => {
+  const w = await open();
+  await w.model(imdb);
+  const input = w.block(5).locator('vscode-textfield input');
+  await input.fill('12');
+  await w.model({ ...imdb, version: 4 });
+  await w.page.waitForFunction(() => document.activeElement?.dataset.control === 'units:5', null, { timeout: 1000 }).catch(() => { throw new Error('focus lost'); });
+  equal(await input.inputValue(), '12', 'typed text kept');
+  await input.press('Enter');
+  equal(await w.next('edit'), { type: 'edit', version: 4, edit: { kind: 'setOption', index: 5, key: 'units', value: 12 } }, 'edit against the new version');
   await w.done();
 });
 
@@ -405,7 +488,9 @@ test('delete button and the Delete key post a delete edit', async () => {
   const w = await open();
   await w.model(imdb);
   await w.clearPosted();
-  await w.block(4).locator('vscode-button.delete').click();
+  const del = w.block(4).locator('vscode-toolbar-button.delete');
+  equal(await del.evaluate((b) => b.label), 'Delete layer dropout_1', 'accessible name');
+  await del.click();
   equal(await w.next('edit'), { type: 'edit', version: 3, edit: { kind: 'delete', index: 4 } }, 'button');
   equal((await w.posted()).length, 1, 'only the edit');
   await w.clearPosted();
@@ -541,6 +626,10 @@ for (const theme of ['light', 'dark', 'high-contrast']) {
     mkdirSync(artifacts, { recursive: true });
     await w.page.waitForTimeout(100);
     await w.page.screenshot({ path: path.join(artifacts, `designer-${theme}.png`), fullPage: true });
+    await w.page.locator('vscode-tab-header.tab-summary').click();
+    await w.page.locator('.summary-table').waitFor({ state: 'visible' });
+    await w.page.screenshot({ path: path.join(artifacts, `designer-${theme}-summary.png`), fullPage: true });
+    await w.page.locator('vscode-tab-header.tab-layers').click();
     await w.model(mistake);
     await w.page.screenshot({ path: path.join(artifacts, `designer-${theme}-error.png`), fullPage: true });
     await w.done();
@@ -568,6 +657,7 @@ try {
   server.close();
   rmSync(tmp, { recursive: true, force: true });
 }
+for (const w of warnings) console.log(`# console warning: ${w}`);
 mkdirSync(path.join(root, 'out'), { recursive: true });
 writeFileSync(path.join(root, 'out', 'webview-results.json'), JSON.stringify({ passed, failed }) + '\n');
 console.log(`# webview: ${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
