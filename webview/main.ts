@@ -86,6 +86,10 @@ class Designer {
       case 'model':
         this.model = data;
         this.detached = null;
+        if (this.state.uri !== data.uri) {
+          this.state.uri = data.uri;
+          this.save();
+        }
         this.render();
         return;
       case 'highlight':

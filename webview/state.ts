@@ -19,6 +19,8 @@ export interface UiState {
   tab: TabId;
   selected: number | null;
   palette: PaletteItem;
+  /** The model file shown, so the host can reopen it after a window reload. */
+  uri?: string;
 }
 
 const DEFAULT_STATE: UiState = { tab: 'layers', selected: null, palette: 'LSTM' };
@@ -31,6 +33,7 @@ export function readState(raw: unknown): UiState {
     tab: TABS.includes(s.tab as TabId) ? (s.tab as TabId) : DEFAULT_STATE.tab,
     selected: typeof s.selected === 'number' && Number.isInteger(s.selected) && s.selected >= 0 ? s.selected : null,
     palette: PALETTE.includes(s.palette as PaletteItem) ? (s.palette as PaletteItem) : DEFAULT_STATE.palette,
+    uri: typeof s.uri === 'string' ? s.uri : undefined,
   };
 }
 

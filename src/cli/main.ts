@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import { analyzeModel, formatDiagnostic, formatSummary, type ModelAnalysis } from '../core';
+import type { FromTrainerMessage, Logs } from '../protocol/trainer';
+import { startTrainer, TrainerError, type TrainerJob, type TrainerResult } from '../runner/trainerProcess';
 
 /** `rnn-studio`: the core, headless. Exit codes: 0 no errors, 1 error diagnostics, 2 unreadable file or bad usage. */
 
@@ -9,6 +12,13 @@ Commands:
   summary FILE...          Keras-style summary table of each model, then its diagnostics
   summary --json FILE...   one JSON object per file and line: layers, shapes, counts, diagnostics
   check FILE...            diagnostics as file:line:col: severity code: message
+  train FILE [--epochs N] [--batch-size N] [--max-samples N] [--out DIR]
+                           train on the model's data; writes runs/<model>/<time>/ beside FILE
+  evaluate RUN             test metrics of a finished run folder
+  predict RUN "TEXT"...    probability and label for each text
+  predict RUN --series CSV next value(s) of a series, in its original units
+
+Ctrl-C during training stops after the current batch and keeps what finished.
 
 Exit codes: 0 no errors, 1 error diagnostics, 2 unreadable file or bad usage.`;
 
@@ -22,6 +32,9 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   summary: { describe: 'Keras-style summary', run: (args, io) => forEachModel(args, io, printSummary) },
   check: { describe: 'diagnostics only', run: (args, io) => forEachModel(args, io, printCheck) },
+  train: { describe: 'train a model', run: trainCommand },
+  evaluate: { describe: 'evaluate a run', run: evaluateCommand },
+  predict: { describe: 'predict with a run', run: predictCommand },
 };
 
 export async function main(argv: string[], io: Output = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
@@ -100,4 +113,165 @@ export function toJson(file: string, a: ModelAnalysis) {
     weight_bytes: a.weightBytes,
     diagnostics: a.diagnostics.map((d) => ({ severity: d.severity, code: d.code, message: d.message, path: d.path, range: d.range })),
   };
+}
+
+// ---- training --------------------------------------------------------------------------------
+
+/** `--name value` options; returns the remaining positional arguments. */
+function options(args: string[], known: string[]): { values: Record<string, string>; rest: string[]; bad?: string } {
+  const values: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith('--')) {
+      const name = a.slice(2);
+      if (!known.includes(name) || i + 1 >= args.length) return { values, rest, bad: a };
+      values[name] = args[++i];
+    } else rest.push(a);
+  }
+  return { values, rest };
+}
+
+function positiveInt(value: string | undefined, name: string, io: Output): number | undefined | null {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    io.err(`rnn-studio: --${name} needs a whole number >= 1, got "${value}".`);
+    return null;
+  }
+  return n;
+}
+
+function formatLogs(logs: Logs): string {
+  return Object.entries(logs)
+    .map(([k, v]) => `${k} ${Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4)}`)
+    .join(' - ');
+}
+
+function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** Runs a trainer job with progress on stderr; Ctrl-C cancels (twice kills). */
+async function runJob(job: TrainerJob, io: Output): Promise<TrainerResult | number> {
+  const tty = process.stderr.isTTY;
+  let epochs = 0;
+  let cancelling = false;
+  const progress = (line: string) => tty && process.stderr.write(`\r\x1b[2K${line}`);
+  const onMessage = (m: FromTrainerMessage) => {
+    switch (m.type) {
+      case 'backend':
+        io.err(`backend: ${m.backend}${m.native ? ' (native TensorFlow)' : ''}`);
+        if (m.notice) io.err(`notice: ${m.notice}`);
+        return;
+      case 'data':
+        io.err(`data: ${m.summary}`);
+        return;
+      case 'start':
+        epochs = m.epochs;
+        io.err(`training: ${m.params.toLocaleString('en-US')} parameters, ${m.epochs} epochs of ${m.stepsPerEpoch} steps`);
+        return;
+      case 'batch': {
+        const width = 24;
+        const filled = Math.round((m.step / m.steps) * width);
+        progress(`Epoch ${m.epoch}/${epochs} [${'='.repeat(filled)}${' '.repeat(width - filled)}] ${m.step}/${m.steps} ${formatLogs(m.logs)} · ${Math.round(m.samplesPerSecond).toLocaleString('en-US')} samples/s · ETA ${clock(m.etaSeconds)}`);
+        return;
+      }
+      case 'epoch':
+        progress('');
+        io.out(`Epoch ${m.epoch}/${epochs}: ${formatLogs(m.logs)} (${(m.durationMs / 1000).toFixed(1)} s)${m.improved ? '' : ' (no improvement)'}`);
+        return;
+      default:
+        return;
+    }
+  };
+  const trainerPath = path.join(__dirname, 'trainer.js');
+  const handle = startTrainer(job, { trainerPath, onMessage });
+  const onSigint = () => {
+    if (cancelling) {
+      handle.kill();
+      return;
+    }
+    cancelling = true;
+    progress('');
+    io.err('stopping after the current batch (Ctrl-C again to kill)...');
+    handle.cancel();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await handle.result;
+  } catch (e) {
+    progress('');
+    if (e instanceof TrainerError) {
+      io.err(`rnn-studio: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function trainCommand(args: string[], io: Output): Promise<number> {
+  const { values, rest, bad } = options(args, ['epochs', 'batch-size', 'max-samples', 'out']);
+  if (bad || rest.length !== 1) {
+    io.err(bad ? `rnn-studio: unknown or incomplete option ${bad}` : 'rnn-studio: train takes one model file.');
+    io.err(USAGE);
+    return 2;
+  }
+  const epochs = positiveInt(values.epochs, 'epochs', io);
+  const batchSize = positiveInt(values['batch-size'], 'batch-size', io);
+  const maxSamples = positiveInt(values['max-samples'], 'max-samples', io);
+  if (epochs === null || batchSize === null || maxSamples === null) return 2;
+  const file = rest[0];
+  let modelText: string;
+  try {
+    modelText = await readFile(file, 'utf8');
+  } catch {
+    io.err(`rnn-studio: cannot read ${file}`);
+    return 2;
+  }
+  const result = await runJob(
+    { type: 'train', modelPath: path.resolve(file), modelText, outDir: values.out && path.resolve(values.out), overrides: { epochs, batchSize, maxSamples } },
+    io,
+  );
+  if (typeof result === 'number') return result;
+  if (result.type !== 'done') return 1;
+  const run = result.run;
+  if (run.stoppedEarly) io.out(`Early stopping after epoch ${run.epochs}${run.bestEpoch ? `; kept the weights of epoch ${run.bestEpoch}` : ''}.`);
+  if (run.cancelled) io.out(`Cancelled after ${run.epochs} finished epoch(s); saved what finished.`);
+  if (run.testMetrics) io.out(`Test: ${formatLogs(run.testMetrics)}`);
+  if (run.baseline) io.out(`Baseline (${run.baseline.name}): mae ${run.baseline.mae.toFixed(4)}`);
+  io.out(`Throughput: ${Math.round(run.samplesPerSecond).toLocaleString('en-US')} samples/s on ${run.backend}`);
+  io.out(`Run saved to ${path.relative(process.cwd(), run.runDir) || run.runDir}`);
+  return run.cancelled ? 130 : 0;
+}
+
+async function evaluateCommand(args: string[], io: Output): Promise<number> {
+  if (args.length !== 1 || args[0].startsWith('--')) {
+    io.err('rnn-studio: evaluate takes one run folder.');
+    return 2;
+  }
+  const result = await runJob({ type: 'evaluate', runDir: path.resolve(args[0]) }, io);
+  if (typeof result === 'number') return result;
+  if (result.type === 'evaluated') io.out(formatLogs(result.metrics));
+  return 0;
+}
+
+async function predictCommand(args: string[], io: Output): Promise<number> {
+  const { values, rest, bad } = options(args, ['series']);
+  if (bad || rest.length < 1 || (rest.length < 2 && !values.series)) {
+    io.err('rnn-studio: predict takes a run folder and texts, or --series FILE.');
+    return 2;
+  }
+  const [runDir, ...texts] = rest;
+  const result = await runJob({ type: 'predict', runDir: path.resolve(runDir), texts, seriesFile: values.series && path.resolve(values.series) }, io);
+  if (typeof result === 'number') return result;
+  if (result.type !== 'predicted') return 1;
+  for (const p of result.predictions) {
+    if (p.forecast) io.out(`forecast: ${p.forecast.map((v) => v.toFixed(2)).join(', ')}`);
+    else io.out(`${p.label}\t${(Math.max(...(p.probabilities ?? [0])) * 100).toFixed(1)}%\t${p.input}`);
+  }
+  return 0;
 }

@@ -30,13 +30,18 @@ export class DesignerPanels implements vscode.Disposable {
       vscode.window.registerWebviewPanelSerializer(DESIGNER_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state: PanelState | undefined) => {
           const uri = state?.uri ? vscode.Uri.parse(state.uri) : undefined;
-          const document = uri ? await vscode.workspace.openTextDocument(uri).then(undefined, () => undefined) : undefined;
+          const document = uri ? await vscode.workspace.openTextDocument(uri).then(undefined, () => undefined) : visibleModel();
           this.attach(panel, document);
         },
       }),
       store.onDidAnalyze((e) => e.document === this.document && this.sendModel()),
       vscode.window.onDidChangeActiveTextEditor((editor) => {
         if (this.panel && isModelDocument(editor?.document) && editor.document !== this.document) this.follow(editor.document);
+      }),
+      // After a reload the editors may come back after the panel: follow the first model shown.
+      vscode.window.onDidChangeVisibleTextEditors(() => {
+        const model = visibleModel();
+        if (this.panel && !this.document && model) this.follow(model);
       }),
       vscode.window.onDidChangeTextEditorSelection((e) => {
         if (e.textEditor.document === this.document) this.highlight(e.selections[0].active);
@@ -92,6 +97,7 @@ export class DesignerPanels implements vscode.Disposable {
     const shown = syntax && this.lastGood ? this.lastGood : analysis;
     this.post({
       type: 'model',
+      uri: document.uri.toString(),
       fileName: vscode.workspace.asRelativePath(document.uri),
       version: document.version,
       analysis: shown,
@@ -165,6 +171,13 @@ export class DesignerPanels implements vscode.Disposable {
     this.panel?.dispose();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The model file in the active editor, else the first visible one. */
+function visibleModel(): vscode.TextDocument | undefined {
+  const active = vscode.window.activeTextEditor?.document;
+  if (isModelDocument(active)) return active;
+  return vscode.window.visibleTextEditors.map((e) => e.document).find(isModelDocument);
 }
 
 function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {

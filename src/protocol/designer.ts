@@ -24,7 +24,7 @@ export type LayerEdit =
 /** Host -> webview. */
 export type ToDesignerMessage =
   /** The analysis of the model file's current text. `stale` is true while the text does not parse: the analysis is then the last good one. */
-  | { type: 'model'; fileName: string; version: number; analysis: ModelAnalysis; stale: boolean; parseError?: string; summaryText: string }
+  | { type: 'model'; uri: string; fileName: string; version: number; analysis: ModelAnalysis; stale: boolean; parseError?: string; summaryText: string }
   /** The editor's cursor moved into a layer (or out of all layers: null). */
   | { type: 'highlight'; layerIndex: number | null }
   /** The active editor is not a model file any more; the panel keeps its picture and says so. */
@@ -92,7 +92,7 @@ export function isToDesignerMessage(x: unknown): x is ToDesignerMessage {
   if (!isObject(x)) return false;
   switch (x.type) {
     case 'model':
-      return typeof x.fileName === 'string' && isIndex(x.version) && isObject(x.analysis) && Array.isArray(x.analysis.layers) && typeof x.stale === 'boolean' && typeof x.summaryText === 'string';
+      return typeof x.uri === 'string' && typeof x.fileName === 'string' && isIndex(x.version) && isObject(x.analysis) && Array.isArray(x.analysis.layers) && typeof x.stale === 'boolean' && typeof x.summaryText === 'string';
     case 'highlight':
       return x.layerIndex === null || isIndex(x.layerIndex);
     case 'detached':

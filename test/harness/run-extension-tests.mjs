@@ -119,17 +119,23 @@ async function startSession({
     await fs.writeFile(path.join(userDir, 'settings.json'), JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...userSettings }, null, 2));
   }
 
-  const server = await startServer({
-    userDataDir,
-    serverDataDir,
-    extensionsDir,
-    env,
-    workspaceTrust,
-    installExtensions,
-    logFile: path.join(tmp, 'server.log'),
-    log,
-    logLevel,
-  });
+  let server;
+  try {
+    server = await startServer({
+      userDataDir,
+      serverDataDir,
+      extensionsDir,
+      env,
+      workspaceTrust,
+      installExtensions,
+      logFile: path.join(tmp, 'server.log'),
+      log,
+      logLevel,
+    });
+  } catch (err) {
+    await fs.rm(tmp, { recursive: true, force: true }).catch(() => {});
+    throw err;
+  }
   const hostOutput = path.join(tmp, 'host-output.log');
   const session = {
     tmp, userDataDir, serverDataDir, consoleLog, hostOutput, server, log,
@@ -172,8 +178,12 @@ async function startSession({
   return session;
 }
 
+const ARTIFACT_NAMES = ['screenshot.png', 'server.log', 'browser-console.log', 'workbench-and-host-output.log', 'logs'];
+
 async function saveArtifacts(session, artifactsDir, { screenshotName = 'screenshot.png' } = {}) {
   await fs.mkdir(artifactsDir, { recursive: true });
+  // Only this run's artifacts: drop what an earlier run left under the same names.
+  for (const name of ARTIFACT_NAMES) await fs.rm(path.join(artifactsDir, name), { recursive: true, force: true });
   if (session.page && !session.page.isClosed()) {
     await session.page.screenshot({ path: path.join(artifactsDir, screenshotName), timeout: 10_000 }).catch((e) => {
       session.log(`screenshot failed: ${e.message}`);
@@ -183,8 +193,9 @@ async function saveArtifacts(session, artifactsDir, { screenshotName = 'screensh
   await copyIfExists(session.server?.logFile, path.join(artifactsDir, 'server.log'));
   await copyIfExists(session.consoleLog, path.join(artifactsDir, 'browser-console.log'));
   await copyIfExists(session.hostOutput, path.join(artifactsDir, 'workbench-and-host-output.log'));
-  // Extension host, remote agent and other logs: <server-data-dir>/data/logs/<time>/..., and
-  // whatever the client wrote under the user-data dir.
+  // Extension host (exthost1/remoteexthost.log), server (remoteagent.log) and extension logs:
+  // code-server's build writes them to <user-data-dir>/logs/<time>/; plain VS Code server to
+  // <server-data-dir>/data/logs/<time>/.
   await copyIfExists(path.join(session.serverDataDir, 'data', 'logs'), path.join(artifactsDir, 'logs', 'server-data'));
   await copyIfExists(path.join(session.userDataDir, 'logs'), path.join(artifactsDir, 'logs', 'user-data'));
   session.log(`artifacts saved to ${artifactsDir}`);
@@ -248,6 +259,7 @@ export async function runExtensionTests(options) {
     verbose,
   } = options;
   if (!extensionTestsPath) throw new Error('runExtensionTests needs extensionTestsPath');
+  const ownResultsFile = !options.resultsFile;
   const resultsFile = path.resolve(options.resultsFile || path.join(os.tmpdir(), `rnn-studio-results-${process.pid}-${Date.now()}.json`));
   await fs.rm(resultsFile, { force: true });
 
@@ -310,6 +322,7 @@ export async function runExtensionTests(options) {
     return results;
   } finally {
     await closeSession(session, { keepTemp });
+    if (ownResultsFile && !keepTemp) await fs.rm(resultsFile, { force: true }).catch(() => {});
   }
 }
 

@@ -48,8 +48,11 @@ function installSignalHandlers() {
   if (signalHandlersInstalled) return;
   signalHandlersInstalled = true;
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
-    // Only when nobody else handles the signal: then Node's default would exit without 'exit'.
-    if (process.listenerCount(sig) === 0) process.once(sig, () => process.exit(code));
+    // Exit (running the 'exit' cleanup below) only when nobody else handles the signal: a driver
+    // with its own handler (e.g. one that calls server.stop()) keeps control.
+    process.on(sig, () => {
+      if (process.listenerCount(sig) <= 1) process.exit(code);
+    });
   }
   process.once('exit', () => {
     for (const child of [...liveServers, ...liveChildren]) {
@@ -114,6 +117,7 @@ function npmEnv(extra = {}) {
   env.npm_config_audit = 'false';
   env.npm_config_fund = 'false';
   env.npm_config_update_notifier = 'false';
+  if (!env.JOBS) env.JOBS = 'max'; // node-gyp: make -j<cores>
   // node-gyp must build against the running Node's headers; downloading them is impossible offline.
   if (!env.npm_config_nodedir && !env.NPM_CONFIG_NODEDIR) {
     const prefix = path.resolve(path.dirname(process.execPath), '..');
@@ -378,8 +382,15 @@ async function install({ log, want }) {
     state.steps = state.steps.slice(0, i);
     await writeState(state);
     const ts = Date.now();
-    await step.clean();
-    await step.run();
+    try {
+      await step.clean();
+      await step.run();
+    } catch (err) {
+      // One retry from a clean slate (npm and node-gyp occasionally trip over leftovers).
+      log(`  [${i + 1}/${STEPS.length}] ${step.name} failed (${err.message.split('\n')[0]}); retrying once`);
+      await step.clean();
+      await step.run();
+    }
     state.steps.push(step.name);
     await writeState(state);
     log(`  [${i + 1}/${STEPS.length}] ${step.name}: ${((Date.now() - ts) / 1000).toFixed(1)} s`);

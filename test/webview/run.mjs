@@ -56,7 +56,7 @@ const pure = require(path.join(tmp, 'pure.cjs'));
 function modelMessage(example, extra = {}) {
   const file = path.join(root, 'examples', `${example}.rnn.json`);
   const analysis = core.analyzeModel(readFileSync(file, 'utf8'));
-  return { type: 'model', fileName: `${example}.rnn.json`, version: 3, analysis, stale: false, summaryText: core.formatSummary(analysis), ...extra };
+  return { type: 'model', uri: `file:///ws/${example}.rnn.json`, fileName: `${example}.rnn.json`, version: 3, analysis, stale: false, summaryText: core.formatSummary(analysis), ...extra };
 }
 
 // ---- Serve the page as the panel will: CSP with a nonce, assets from one origin ----------------

@@ -1,0 +1,116 @@
+/**
+ * Messages between a parent (the extension host or the CLI) and the trainer process, over Node's
+ * IPC channel (`child_process.fork`). One union per direction; each side validates on arrival.
+ */
+
+/** Settings a caller may override for one run (the CLI's --epochs, tests' tiny runs). */
+export interface TrainOverrides {
+  epochs?: number;
+  batchSize?: number;
+  /** Cap on the samples read from the data source. */
+  maxSamples?: number;
+}
+
+/** Parent -> trainer. */
+export type ToTrainerMessage =
+  /** Train the model in `modelText` (the editor's text, saved or not) whose file is `modelPath`. */
+  | { type: 'train'; modelPath: string; modelText: string; outDir?: string; overrides?: TrainOverrides }
+  /** Evaluate a finished run on its test split. */
+  | { type: 'evaluate'; runDir: string }
+  /** Predict with a finished run: texts for text models, or a CSV file of past rows for series. */
+  | { type: 'predict'; runDir: string; texts?: string[]; seriesFile?: string }
+  /** Stop after the current batch; the run keeps the best weights so far. */
+  | { type: 'cancel' };
+
+export type Logs = Record<string, number>;
+
+export interface RunSummary {
+  runDir: string;
+  epochs: number;
+  /** The epoch whose weights were kept (early stopping with restore_best_weights), 1-based. */
+  bestEpoch?: number;
+  stoppedEarly: boolean;
+  cancelled: boolean;
+  history: Logs[];
+  testMetrics?: Logs;
+  baseline?: { name: string; mae: number };
+  samplesPerSecond: number;
+  durationMs: number;
+  backend: string;
+}
+
+export interface Prediction {
+  input: string;
+  /** Text models: the class probabilities (one per label) and the chosen label. */
+  probabilities?: number[];
+  label?: string;
+  /** Series models: the forecast in the target's original units. */
+  forecast?: number[];
+}
+
+/** Trainer -> parent. */
+export type FromTrainerMessage =
+  | { type: 'backend'; backend: string; native: boolean; notice?: string }
+  | { type: 'data'; summary: string }
+  | { type: 'start'; epochs: number; stepsPerEpoch: number; params: number }
+  | { type: 'batch'; epoch: number; step: number; steps: number; logs: Logs; samplesPerSecond: number; etaSeconds: number }
+  | { type: 'epoch'; epoch: number; logs: Logs; durationMs: number; improved: boolean }
+  | { type: 'done'; run: RunSummary }
+  | { type: 'evaluated'; runDir: string; metrics: Logs }
+  | { type: 'predicted'; runDir: string; predictions: Prediction[] }
+  /** Something went wrong; `file`/`line` locate bad data. The process exits after sending it. */
+  | { type: 'error'; message: string; file?: string; line?: number };
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isCount = (x: unknown): x is number => isNumber(x) && Number.isInteger(x) && x >= 0;
+const isLogs = (x: unknown): x is Logs => isObject(x) && Object.values(x).every((v) => typeof v === 'number');
+const isString = (x: unknown): x is string => typeof x === 'string';
+
+function isOverrides(x: unknown): boolean {
+  if (x === undefined) return true;
+  if (!isObject(x)) return false;
+  return ['epochs', 'batchSize', 'maxSamples'].every((k) => x[k] === undefined || (isCount(x[k]) && (x[k] as number) > 0));
+}
+
+export function isToTrainerMessage(x: unknown): x is ToTrainerMessage {
+  if (!isObject(x)) return false;
+  switch (x.type) {
+    case 'train':
+      return isString(x.modelPath) && isString(x.modelText) && (x.outDir === undefined || isString(x.outDir)) && isOverrides(x.overrides);
+    case 'evaluate':
+      return isString(x.runDir);
+    case 'predict':
+      return isString(x.runDir) && (x.texts === undefined || (Array.isArray(x.texts) && x.texts.every(isString))) && (x.seriesFile === undefined || isString(x.seriesFile));
+    case 'cancel':
+      return true;
+    default:
+      return false;
+  }
+}
+
+export function isFromTrainerMessage(x: unknown): x is FromTrainerMessage {
+  if (!isObject(x)) return false;
+  switch (x.type) {
+    case 'backend':
+      return isString(x.backend) && typeof x.native === 'boolean';
+    case 'data':
+      return isString(x.summary);
+    case 'start':
+      return isCount(x.epochs) && isCount(x.stepsPerEpoch) && isCount(x.params);
+    case 'batch':
+      return isCount(x.epoch) && isCount(x.step) && isCount(x.steps) && isLogs(x.logs) && isNumber(x.samplesPerSecond) && isNumber(x.etaSeconds);
+    case 'epoch':
+      return isCount(x.epoch) && isLogs(x.logs) && isNumber(x.durationMs) && typeof x.improved === 'boolean';
+    case 'done':
+      return isObject(x.run) && isString(x.run.runDir) && Array.isArray(x.run.history);
+    case 'evaluated':
+      return isString(x.runDir) && isLogs(x.metrics);
+    case 'predicted':
+      return isString(x.runDir) && Array.isArray(x.predictions);
+    case 'error':
+      return isString(x.message);
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,107 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { isFromTrainerMessage, type FromTrainerMessage, type ToTrainerMessage } from '../protocol/trainer';
+
+/**
+ * Starts the trainer in its own process and talks to it. Used by the CLI and the extension; it
+ * never loads TensorFlow itself, so a crash or an out-of-memory in training cannot take the
+ * editor down, and is reported with its cause instead.
+ */
+
+export type TrainerJob = Exclude<ToTrainerMessage, { type: 'cancel' }>;
+export type TrainerResult = Extract<FromTrainerMessage, { type: 'done' | 'evaluated' | 'predicted' }>;
+
+export class TrainerError extends Error {
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly line?: number,
+    /** True when the process died (crash, out of memory, killed) rather than reporting a problem. */
+    readonly crashed = false,
+  ) {
+    super(message);
+    this.name = 'TrainerError';
+  }
+}
+
+export interface TrainerHandle {
+  /** Ask the trainer to stop after the current batch; the run keeps what finished. */
+  cancel(): void;
+  /** Kill the process outright (used when a cancel is not honoured in time). */
+  kill(): void;
+  readonly process: ChildProcess;
+  /** Resolves with the job's result; rejects with a TrainerError. */
+  readonly result: Promise<TrainerResult>;
+}
+
+export interface StartOptions {
+  /** The bundled trainer (`dist/trainer.js`). */
+  trainerPath: string;
+  onMessage?: (message: FromTrainerMessage) => void;
+  env?: NodeJS.ProcessEnv;
+  /** Milliseconds between a cancel and a kill if the trainer does not stop. */
+  cancelGraceMs?: number;
+}
+
+export function defaultTrainerPath(distDir: string): string {
+  return path.join(distDir, 'trainer.js');
+}
+
+export function startTrainer(job: TrainerJob, options: StartOptions): TrainerHandle {
+  const child = fork(options.trainerPath, [], {
+    // `advanced` keeps NaN and Infinity (a diverging loss) intact across the channel.
+    serialization: 'advanced',
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // In VS Code's extension host process.execPath is Electron: run it as plain Node.
+    env: { ...process.env, ...options.env, ELECTRON_RUN_AS_NODE: '1' },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-8000);
+  });
+  child.stdout?.resume();
+  let killTimer: NodeJS.Timeout | undefined;
+
+  const result = new Promise<TrainerResult>((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(killTimer);
+      fn();
+    };
+    child.on('message', (message: unknown) => {
+      if (!isFromTrainerMessage(message)) return; // malformed: dropped
+      options.onMessage?.(message);
+      if (message.type === 'error') settle(() => reject(new TrainerError(message.message, message.file, message.line)));
+      else if (message.type === 'done' || message.type === 'evaluated' || message.type === 'predicted') settle(() => resolve(message));
+    });
+    child.on('error', (e) => settle(() => reject(new TrainerError(`The trainer could not start: ${e.message}`, undefined, undefined, true))));
+    child.on('exit', (code, signal) => settle(() => reject(new TrainerError(crashMessage(code, signal, stderr), undefined, undefined, true))));
+  });
+  child.send(job);
+
+  return {
+    process: child,
+    result,
+    cancel() {
+      if (!child.connected) return;
+      child.send({ type: 'cancel' } satisfies ToTrainerMessage);
+      killTimer ??= setTimeout(() => child.kill('SIGKILL'), options.cancelGraceMs ?? 10_000);
+    },
+    kill() {
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Why the process ended without a result, in words a user can act on. */
+export function crashMessage(code: number | null, signal: NodeJS.Signals | null, stderr: string): string {
+  const tail = stderr.trim().split('\n').slice(-6).join('\n');
+  if (/heap out of memory|Allocation failed|std::bad_alloc|OOM/i.test(stderr)) {
+    return `The trainer ran out of memory. Try a smaller batch_size, shorter sequences (maxlen) or fewer units.${tail ? `\n${tail}` : ''}`;
+  }
+  if (signal === 'SIGKILL') return 'The trainer was killed (SIGKILL): it was stopped, or the system ran out of memory.';
+  if (signal) return `The trainer crashed (signal ${signal}).${tail ? `\n${tail}` : ''}`;
+  return `The trainer exited unexpectedly (exit code ${code}).${tail ? `\n${tail}` : ''}`;
+}

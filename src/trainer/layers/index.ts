@@ -1,0 +1,57 @@
+import { registerActivations } from './activations';
+import { defineGRU } from './gru';
+import { defineLSTM } from './lstm';
+import { defineBatchNormalization, type KerasBatchNormalizationArgs } from './normalization';
+import { defineGlobalAveragePooling1D, type KerasGlobalAveragePooling1DArgs } from './pooling';
+import { defineCellBase, defineRecurrentBase, type KerasRecurrentArgs, type RecurrentKind } from './rnn';
+import { defineSimpleRNN } from './simple-rnn';
+import { defineStockFixes } from './stock';
+import type { TF } from './types';
+
+export { KERAS_ACTIVATIONS, activationFunction, tfjsActivation } from './activations';
+export { runSequence, type KerasRecurrentArgs, type RecurrentKind, type KerasCellApi } from './rnn';
+export { getKerasWeights, kerasWeightPaths, setKerasWeights, type KerasLayerWeights, type KerasWeight } from './keras-weights';
+export type { TF } from './types';
+
+type RNNInstance = InstanceType<TF['layers']['RNN']>;
+type LayerInstance = InstanceType<TF['layers']['Layer']>;
+type LayerClass<A> = new (args: A) => LayerInstance;
+
+/** The layer classes RNN Studio adds to tfjs, for one tfjs namespace. */
+export interface CustomLayers {
+  /** Keras-exact recurrent layers (tfjs `RNN` subclasses, so `tf.layers.bidirectional` accepts them). */
+  recurrent: Record<RecurrentKind, new (args: KerasRecurrentArgs) => RNNInstance>;
+  BatchNormalization: LayerClass<KerasBatchNormalizationArgs>;
+  GlobalAveragePooling1D: LayerClass<KerasGlobalAveragePooling1DArgs>;
+  /** tfjs' Conv1D with Keras' output length for causal padding (args as `tf.layers.conv1d`). */
+  Conv1D: LayerClass<object>;
+  /** tfjs' Flatten that also takes 2-D input, as Keras' (args as `tf.layers.flatten`). */
+  Flatten: LayerClass<object>;
+}
+
+const registry = new WeakMap<object, CustomLayers>();
+
+/**
+ * Defines RNN Studio's layer and activation classes for this tfjs namespace and registers them with
+ * `tf.serialization.registerClass` (so Bidirectional can clone the recurrent layers and a saved
+ * model.json loads again with `tf.loadLayersModel`). Idempotent; call it before loading a saved model.
+ */
+export function registerCustomLayers(tf: TF): CustomLayers {
+  // tfjs and tfjs-node share tfjs-layers; key on its Layer class, not on the namespace object.
+  const existing = registry.get(tf.layers.Layer);
+  if (existing) return existing;
+  registerActivations(tf);
+  const KerasCell = defineCellBase(tf);
+  const KerasRecurrent = defineRecurrentBase(tf);
+  const { KerasSimpleRNN } = defineSimpleRNN(tf, KerasCell, KerasRecurrent);
+  const { KerasLSTM } = defineLSTM(tf, KerasCell, KerasRecurrent);
+  const { KerasGRU } = defineGRU(tf, KerasCell, KerasRecurrent);
+  const layers: CustomLayers = {
+    recurrent: { SimpleRNN: KerasSimpleRNN, LSTM: KerasLSTM, GRU: KerasGRU },
+    BatchNormalization: defineBatchNormalization(tf),
+    GlobalAveragePooling1D: defineGlobalAveragePooling1D(tf),
+    ...defineStockFixes(tf),
+  };
+  registry.set(tf.layers.Layer, layers);
+  return layers;
+}

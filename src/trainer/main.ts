@@ -1,0 +1,63 @@
+import { isToTrainerMessage, type FromTrainerMessage, type ToTrainerMessage } from '../protocol/trainer';
+import { loadBackend } from './backend';
+import { evaluateRun, predictRun } from './inference';
+import { train, UserError } from './train';
+import { DataError } from '../data';
+
+/**
+ * The trainer process: the only place TensorFlow runs. Forked by the extension or the CLI with an
+ * IPC channel; it takes one job, reports progress, sends its result and exits.
+ */
+
+let lastSend: Promise<unknown> = Promise.resolve();
+
+function send(message: FromTrainerMessage): void {
+  lastSend = new Promise((resolve) => process.send?.(message, undefined, undefined, resolve) ?? resolve(undefined));
+}
+
+/** Exit once every message has left: the parent must see the result before the exit. */
+async function finish(): Promise<void> {
+  await lastSend;
+  process.disconnect?.();
+}
+
+let cancelled = false;
+let busy = false;
+
+async function run(job: Exclude<ToTrainerMessage, { type: 'cancel' }>): Promise<void> {
+  const backend = loadBackend();
+  send({ type: 'backend', backend: backend.name, native: backend.native, notice: backend.notice });
+  switch (job.type) {
+    case 'train':
+      send({ type: 'done', run: await train(job, backend, send, () => cancelled) });
+      return;
+    case 'evaluate':
+      send({ type: 'evaluated', runDir: job.runDir, metrics: await evaluateRun(backend, job.runDir) });
+      return;
+    case 'predict':
+      send({ type: 'predicted', runDir: job.runDir, predictions: await predictRun(backend, job.runDir, job.texts, job.seriesFile) });
+      return;
+  }
+}
+
+function fail(e: unknown): void {
+  if (e instanceof UserError || e instanceof DataError) send({ type: 'error', message: e.message, file: e.file, line: e.line });
+  else send({ type: 'error', message: `The trainer failed: ${(e as Error)?.stack ?? String(e)}` });
+  process.exitCode = 1;
+}
+
+process.on('message', (message: unknown) => {
+  if (!isToTrainerMessage(message)) return; // not ours: ignored
+  if (message.type === 'cancel') {
+    cancelled = true;
+    return;
+  }
+  if (busy) return;
+  busy = true;
+  run(message).catch(fail).finally(finish);
+});
+
+process.on('uncaughtException', (e) => {
+  fail(e);
+  void finish();
+});

@@ -1,0 +1,90 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type * as tfType from '@tensorflow/tfjs';
+import type { Tf } from './backend';
+
+/**
+ * A run folder: `runs/<model-name>/<timestamp>/` beside the model file, holding the trained
+ * model in the TF.js layers format (model.json + weights.bin), the preprocessor, the history,
+ * the exact model file used and the metrics. Written to a hidden temporary folder first and
+ * renamed into place, so a crash or a cancel never leaves half a run behind.
+ */
+
+export const RUN_FILES = {
+  model: 'model.json',
+  weights: 'weights.bin',
+  preprocessor: 'preprocessor.json',
+  history: 'history.json',
+  modelFile: 'model.rnn.json',
+  metrics: 'metrics.json',
+} as const;
+
+export function runsRoot(modelPath: string, modelName: string, outDir?: string): string {
+  return outDir ?? path.join(path.dirname(modelPath), 'runs', modelName.replace(/[^\w.-]+/g, '_'));
+}
+
+export class RunWriter {
+  readonly finalDir: string;
+  private readonly tempDir: string;
+
+  constructor(root: string, stamp = new Date().toISOString().replace(/[:.]/g, '-')) {
+    this.finalDir = path.join(root, stamp);
+    this.tempDir = path.join(root, `.${stamp}.partial`);
+  }
+
+  async begin(): Promise<void> {
+    await mkdir(this.tempDir, { recursive: true });
+  }
+
+  async writeJson(name: string, value: unknown): Promise<void> {
+    await writeFile(path.join(this.tempDir, name), JSON.stringify(value, null, 2) + '\n');
+  }
+
+  async writeText(name: string, text: string): Promise<void> {
+    await writeFile(path.join(this.tempDir, name), text);
+  }
+
+  /** Saves the model in the TF.js layers format without needing tfjs-node's file:// handler. */
+  async writeModel(tf: Tf, model: tfType.LayersModel): Promise<void> {
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        const weights = artifacts.weightData ? Buffer.from(tf.io.CompositeArrayBuffer.join(artifacts.weightData)) : Buffer.alloc(0);
+        await writeFile(path.join(this.tempDir, RUN_FILES.weights), weights);
+        await this.writeJson(RUN_FILES.model, {
+          format: 'layers-model',
+          generatedBy: artifacts.generatedBy,
+          convertedBy: 'RNN Studio',
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: [RUN_FILES.weights], weights: artifacts.weightSpecs }],
+        });
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+  }
+
+  /** Moves the finished run into place. */
+  async commit(): Promise<string> {
+    await rename(this.tempDir, this.finalDir);
+    return this.finalDir;
+  }
+
+  async abandon(): Promise<void> {
+    await rm(this.tempDir, { recursive: true, force: true });
+  }
+}
+
+export async function loadRunModel(tf: Tf, runDir: string): Promise<tfType.LayersModel> {
+  const json = JSON.parse(await readFile(path.join(runDir, RUN_FILES.model), 'utf8'));
+  const weights = await readFile(path.join(runDir, RUN_FILES.weights));
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
+  );
+}
+
+export async function readRunJson<T>(runDir: string, name: string): Promise<T> {
+  return JSON.parse(await readFile(path.join(runDir, name), 'utf8')) as T;
+}

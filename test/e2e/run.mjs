@@ -1,0 +1,202 @@
+// End-to-end: the designer in the real workbench (VS Code server + headless Chromium), driven
+// like a user: open an example, open the designer, type the classic mistake, press Fix, click a
+// block. Writes out/e2e-results.json; screenshots go to test-artifacts/e2e/ (light and dark).
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openWorkbench } from '../harness/run-extension-tests.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const artifacts = path.join(root, 'test-artifacts', 'e2e');
+mkdirSync(artifacts, { recursive: true });
+const results = { passed: 0, failed: 0 };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function check(title, fn) {
+  try {
+    await fn();
+    results.passed++;
+    console.log(`ok - ${title}`);
+  } catch (e) {
+    results.failed++;
+    console.log(`not ok - ${title}\n  ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n  ')}`);
+    if (e && typeof e === 'object') e.counted = true;
+    throw e;
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** The designer's document inside the webview's nested iframes. */
+async function designerFrame(page, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (await frame.$('.layer-block').catch(() => null)) return frame;
+    }
+    await sleep(100);
+  }
+  throw new Error('the designer webview did not show any layer block');
+}
+
+/** Runs a command from the palette (F1), clicking its row: the first row is not always the best match. */
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+  await page.keyboard.insertText(title);
+  const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${title}"]`).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
+}
+
+async function openFile(page, name) {
+  await page.keyboard.press('Control+P');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+  await page.keyboard.insertText(name);
+  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`, { timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`.tab.active[aria-label*="${name}"]`, { timeout: 15_000 });
+}
+
+async function goTo(page, line, column = 1) {
+  await page.keyboard.press('Control+G');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+  await page.keyboard.insertText(`${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await sleep(150);
+}
+
+async function statusText(page) {
+  return (await page.locator('.statusbar').innerText()).replace(/\s+/g, ' ');
+}
+
+async function session(theme, fn) {
+  const ws = mkdtempSync(path.join(tmpdir(), 'rnn-studio-e2e-'));
+  cpSync(path.join(root, 'examples'), path.join(ws, 'examples'), { recursive: true });
+  const wb = await openWorkbench({
+    extensionDevelopmentPath: root,
+    workspaceFolder: ws,
+    colorScheme: theme,
+    artifactsDir: path.join(artifacts, theme),
+    userSettings: { 'workbench.colorTheme': theme === 'dark' ? 'Default Dark Modern' : 'Default Light Modern', 'editor.minimap.enabled': false },
+  });
+  let failed = false;
+  try {
+    await wb.page.waitForSelector('.explorer-folders-view', { timeout: 30_000 }).catch(() => {});
+    // The theme is a browser-side setting in the web workbench: pick it as a user would.
+    await runCommand(wb.page, 'Preferences: Color Theme');
+    await wb.page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="Modern"]', { timeout: 15_000 });
+    await wb.page.keyboard.insertText(theme === 'dark' ? 'Dark Modern' : 'Light Modern');
+    const themeRow = wb.page.locator(`.quick-input-list .monaco-list-row[aria-label^="${theme === 'dark' ? 'Dark Modern' : 'Light Modern'}"]`).first();
+    await themeRow.waitFor({ timeout: 15_000 });
+    await themeRow.click();
+    await fn(wb.page, ws);
+  } catch (e) {
+    failed = true;
+    if (!e?.counted) {
+      results.failed++;
+      console.log(`not ok - ${theme} session: ${String(e?.stack ?? e).split('\n').slice(0, 4).join('\n  ')}`);
+    }
+  } finally {
+    await wb.close({ failed });
+  }
+}
+
+await session('dark', async (page, ws) => {
+  const file = path.join(ws, 'examples', 'imdb-bilstm-stacked.rnn.json');
+  await check('open an example and the designer beside it', async () => {
+    await openFile(page, 'imdb-bilstm-stacked.rnn.json');
+    await runCommand(page, 'RNN Studio: Open Designer');
+    await designerFrame(page);
+  });
+
+  let frame;
+  await check("the designer shows Keras' blocks, shapes and counts", async () => {
+    frame = await designerFrame(page);
+    const blocks = await frame.$$eval('.layer-block', (els) => els.map((e) => e.getAttribute('aria-label')));
+    assert(blocks.length === 7, `7 blocks, got ${blocks.length}`);
+    const text = await frame.locator('body').innerText();
+    for (const expected of ['(None, 200, 64)', '(None, 200, 128)', '66,048', '20,608', '727,745', 'FORWARD', 'BACKWARD', 'time axis dropped here']) {
+      assert(text.includes(expected), `the panel shows ${expected}`);
+    }
+    await page.screenshot({ path: path.join(artifacts, 'designer-dark.png') });
+  });
+
+  await check('typing the stacked-LSTM mistake turns the block red with the message', async () => {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const line = lines.findIndex((l) => l.includes('"return_sequences": true')) + 1;
+    const column = lines[line - 1].indexOf('"return_sequences": true') + '"return_sequences": '.length + 1;
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await goTo(page, line, column);
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.type('false');
+    frame = await designerFrame(page);
+    await frame.waitForSelector('.layer-block.sev-error[data-layer-index="1"]', { timeout: 10_000 });
+    const message = await frame.locator('.layer-block.sev-error .diag-message').first().innerText();
+    assert(/return_sequences/.test(message) && /expects a 3-D input/.test(message), `message: ${message}`);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Home'); // scroll the editor back to the start of the line
+    await sleep(300);
+    await page.screenshot({ path: path.join(artifacts, 'designer-error-dark.png') });
+  });
+
+  await check('Fix applies the quick fix to the file (one edit, saved by the user)', async () => {
+    frame = await designerFrame(page);
+    await frame.locator('.layer-block.sev-error vscode-button.fix').first().click();
+    await frame.waitForSelector('.layer-block.sev-error', { state: 'detached', timeout: 10_000 });
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+S');
+    const deadline = Date.now() + 10_000;
+    while (!readFileSync(file, 'utf8').includes('"units": 64, "return_sequences": true }') && Date.now() < deadline) await sleep(100);
+    const saved = readFileSync(file, 'utf8');
+    assert(saved.includes('"type": "LSTM", "units": 64, "return_sequences": true }'), `saved file:\n${saved}`);
+  });
+
+  await check('clicking a block selects its JSON in the editor', async () => {
+    frame = await designerFrame(page);
+    await frame.locator('.layer-block[data-layer-index="3"] .layer-type').click();
+    const deadline = Date.now() + 10_000;
+    let status = '';
+    while (Date.now() < deadline) {
+      status = await statusText(page);
+      if (/\(\d+ selected\)/.test(status)) break;
+      await sleep(100);
+    }
+    assert(/Ln 9, Col 36 \(31 selected\)/.test(status), `status bar: ${status}`); // { "type": "LSTM", "units": 32 } on line 9
+  });
+
+  await check('moving the cursor in the editor highlights the block', async () => {
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await goTo(page, 11, 10);
+    frame = await designerFrame(page);
+    await frame.waitForSelector('.layer-block.is-highlighted[data-layer-index="5"]', { timeout: 10_000 });
+  });
+
+  await check('the panel survives a window reload', async () => {
+    await page.reload();
+    await page.waitForSelector('.monaco-workbench', { timeout: 30_000 });
+    frame = await designerFrame(page, 45_000);
+    const count = await frame.locator('.layer-block').count();
+    assert(count === 7, `7 blocks after reload, got ${count}`);
+  });
+});
+
+await session('light', async (page) => {
+  await check('light theme: the designer renders the stack', async () => {
+    await openFile(page, 'seattle-weather-forecast.rnn.json');
+    await runCommand(page, 'RNN Studio: Open Designer');
+    const frame = await designerFrame(page);
+    const text = await frame.locator('body').innerText();
+    assert(text.includes('29,857'), 'total params of the forecaster');
+    await sleep(300);
+    await page.screenshot({ path: path.join(artifacts, 'designer-light.png') });
+  });
+});
+
+mkdirSync(path.join(root, 'out'), { recursive: true });
+writeFileSync(path.join(root, 'out', 'e2e-results.json'), JSON.stringify(results));
+console.log(`e2e: ${results.passed} passed, ${results.failed} failed`);
+process.exitCode = results.failed ? 1 : 0;
