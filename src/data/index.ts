@@ -87,7 +87,7 @@ export function seriesInput(p: SeriesPreprocessor, rows: Record<string, number>[
 export function interpretPrediction(p: TextPreprocessor, output: ArrayLike<number>): { label: string; probability: number; index: number } {
   if (p.labelEncoding === 'binary') {
     const prob = output[0];
-    const index = prob >= 0.5 ? 1 : 0;
+    const index = prob > 0.5 ? 1 : 0; // Keras BinaryAccuracy: y_pred > 0.5
     return { label: p.labels[index], probability: index === 1 ? prob : 1 - prob, index };
   }
   let index = 0;

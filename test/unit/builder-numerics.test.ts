@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-node';
 import { buildModel } from '../../src/trainer/builder';
 import { activationFunction, KERAS_ACTIVATIONS } from '../../src/trainer/layers/activations';
-import { kerasWeightPaths, setKerasWeights, type KerasLayerWeights, type NestedNumbers } from '../../src/trainer/layers/keras-weights';
+import { kerasWeightPaths, setKerasWeights, type KerasLayerWeights, type KerasWeight, type NestedNumbers } from '../../src/trainer/layers/keras-weights';
 import { analyzeModel, readRepoFile, repoRoot } from './helpers';
 
 /**
@@ -19,7 +19,7 @@ interface Case {
   model: { input: { shape: (number | null)[]; dtype?: 'float32' | 'int32' }; layers: object[] };
   input: NestedNumbers;
   output: NestedNumbers;
-  layers: (KerasLayerWeights & { class_name: string; weights: { path: string; grad: NestedNumbers | null; after_training_call?: NestedNumbers }[] })[];
+  layers: (KerasLayerWeights & { class_name: string; weights: (KerasWeight & { grad: NestedNumbers | null; after_training_call?: NestedNumbers })[] })[];
   training?: boolean;
   output_training?: NestedNumbers;
 }
@@ -95,7 +95,7 @@ for (const backend of ['tensorflow', 'cpu'] as const) {
           });
           const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(model.execute(x, outName) as tf.Tensor)) as tf.Scalar, trainable.map((w) => w.variable.read() as tf.Variable));
           for (const w of trainable) {
-            const g = grads[w.variable.read().name];
+            const g = grads[(w.variable.read() as tf.Variable).name];
             assert.ok(g, `no gradient for ${w.path}`);
             assertClose(g.dataSync(), flat(w.grad!), 1e-4, `gradient of ${w.path}`);
           }

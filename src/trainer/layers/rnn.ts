@@ -130,12 +130,10 @@ export function runSequence(tf: TF, cell: KerasCellApi, x: Tensor, options: Sequ
     if (time === 0) return options.returnSequences ? tf.zeros([batch, 0, units]) : tf.zeros([batch, units]);
 
     const projected = cell.projectInputs(x, inputMasks);
-    const steps = tf.unstack(tf.transpose(projected, [1, 0, 2]));
-    let stepMasks = options.mask ? tf.unstack(tf.cast(options.mask, 'bool'), 1).map((m) => tf.broadcastTo(tf.reshape(m, [batch, 1]), [batch, units])) : null;
-    if (options.goBackwards) {
-      steps.reverse();
-      stepMasks = stepMasks?.reverse() ?? null;
-    }
+    // Never reorder the arrays tf.unstack returns in place: tfjs' gradient tape keeps them as the op's outputs.
+    const inOrder = <T>(items: T[]) => (options.goBackwards ? [...items].reverse() : items);
+    const steps = inOrder(tf.unstack(tf.transpose(projected, [1, 0, 2])));
+    const stepMasks = options.mask ? inOrder(tf.unstack(tf.cast(options.mask, 'bool'), 1).map((m) => tf.broadcastTo(tf.reshape(m, [batch, 1]), [batch, units]))) : null;
 
     let states: Tensor[] = Array.from({ length: cell.stateCount }, () => tf.zeros([batch, units]));
     let output: Tensor = tf.zeros([batch, units]);
