@@ -9,9 +9,11 @@ import type { KerasRecurrentArgs, RecurrentKind } from './layers/rnn';
  *
  * Same layer names (Keras' auto names from the core, Bidirectional halves `forward_<inner>` /
  * `backward_<inner>`), same options with Keras 3 defaults, same weight shapes and order (so weights
- * move between the two as they are, see `layers/keras-weights.ts`), same maths (custom SimpleRNN /
- * LSTM / GRU with both GRU reset_after modes, BatchNormalization, masked GlobalAveragePooling1D and
- * the activations tfjs lacks), same masking semantics, same default initialisers.
+ * move between the two as they are, see `layers/keras-weights.ts`), same maths, same masking
+ * semantics, same default initialisers. Where tfjs differs from Keras 3 the layer is RNN Studio's own
+ * (`src/trainer/layers/`): SimpleRNN / LSTM / GRU (both GRU reset_after modes), BatchNormalization,
+ * LayerNormalization, AveragePooling1D, masked GlobalAveragePooling1D, causal / dilated Conv1D,
+ * Flatten on 2-D, and the activations tfjs lacks.
  *
  * `tf` is the caller's tfjs namespace (`@tensorflow/tfjs-node` or `@tensorflow/tfjs`); this module
  * only imports tfjs types.
@@ -34,62 +36,82 @@ export function recurrentLayerClass(custom: CustomLayers, kind: RecurrentKind): 
 /** tfjs accepts only these characters in layer names (it scopes weight names with them). */
 const TFJS_NAME = /^[A-Za-z0-9][-A-Za-z0-9._/]*$/;
 
+export interface BuildOptions {
+  /** Seed for every weight initialiser (reproducible initial weights); default: random. */
+  seed?: number;
+}
+
 /**
  * Builds the Sequential model for `analysis` (from `analyzeModel`). Layer `i` of the file is
  * `model.getLayer(analysis.layers[i].name)`, which is also `model.layers[i + 1]`: tfjs lists the
  * input layer first (Keras does not). Throws an Error naming the layer when a layer cannot be built
  * (the core reports those problems as diagnostics first).
  */
-export function buildModel(tf: TF, analysis: ModelAnalysis, inputDtype: 'float32' | 'int32'): tfType.Sequential {
+export function buildModel(tf: TF, analysis: ModelAnalysis, inputDtype: 'float32' | 'int32', options: BuildOptions = {}): tfType.Sequential {
   if (!analysis.parsed || !analysis.inputShape) {
     throw new Error(`Cannot build the model: ${firstError(analysis) ?? 'its input shape is missing or invalid'}.`);
   }
   if (analysis.layers.length === 0) throw new Error('Cannot build the model: it has no layers.');
   const custom = registerCustomLayers(tf);
-  const ctx: BuildContext = { tf, custom, L: tf.layers as unknown as Record<string, LayerFactory> };
+  const ctx: BuildContext = { tf, custom, L: tf.layers as unknown as Record<string, LayerFactory>, seed: undefined };
   const taken = new Set(analysis.layers.flatMap((l) => [l.name, ...(l.inner ? [l.inner.name] : [])]));
   let inputName = 'input_layer';
   for (let i = 1; taken.has(inputName); i++) inputName = `input_layer_${i}`;
 
   const model = tf.sequential({ name: TFJS_NAME.test(analysis.name) ? analysis.name : 'sequential' });
-  model.add(tf.layers.inputLayer({ batchInputShape: analysis.inputShape, dtype: inputDtype, name: inputName }));
-  let masked = false;
-  for (const info of analysis.layers) {
-    const where = `Layer ${info.index} "${info.name}" (${info.type})`;
-    if (!info.outputShape) {
-      throw new Error(`${where} cannot be built: ${firstError(analysis, info.index) ?? 'its input or settings are invalid (see the problems the model check reports)'}.`);
+  try {
+    model.add(tf.layers.inputLayer({ batchInputShape: analysis.inputShape, dtype: inputDtype, name: inputName }));
+    let masked = false;
+    for (const info of analysis.layers) {
+      const where = `Layer ${info.index} "${info.name}" (${info.type})`;
+      const problem = layerError(analysis, info.index);
+      if (problem || !info.outputShape) {
+        throw new Error(`${where} cannot be built: ${problem ?? firstError(analysis) ?? 'its input or settings are invalid (see the problems the model check reports)'}.`);
+      }
+      for (const name of [info.name, ...(info.inner ? [info.inner.name] : [])]) {
+        if (!TFJS_NAME.test(name)) throw new Error(`${where} cannot be built: TensorFlow.js accepts layer names made of letters, digits, "-", "_", "." and "/" only (starting with a letter or digit); got "${name}".`);
+      }
+      let layer: Layer;
+      ctx.seed = options.seed === undefined ? undefined : options.seed + 1009 * info.index;
+      try {
+        layer = makeLayer(ctx, info.type, info.name, info.config, info, masked);
+        model.add(layer);
+      } catch (e) {
+        throw new Error(`${where} cannot be built: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      const shape = layer.outputShape as Shape;
+      if (JSON.stringify(shape) !== JSON.stringify(info.outputShape)) {
+        throw new Error(`${where}: TensorFlow.js computes the output shape ${JSON.stringify(shape)} where Keras computes ${JSON.stringify(info.outputShape)}.`);
+      }
+      masked = carriesMask(info, masked);
     }
-    for (const name of [info.name, ...(info.inner ? [info.inner.name] : [])]) {
-      if (!TFJS_NAME.test(name)) throw new Error(`${where} cannot be built: TensorFlow.js accepts layer names made of letters, digits, "-", "_", "." and "/" only (starting with a letter or digit); got "${name}".`);
-    }
-    let layer: Layer;
-    try {
-      layer = makeLayer(ctx, info.type, info.name, info.config, info, masked);
-      model.add(layer);
-    } catch (e) {
-      throw new Error(`${where} cannot be built: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    const shape = layer.outputShape as Shape;
-    if (JSON.stringify(shape) !== JSON.stringify(info.outputShape)) {
-      throw new Error(`${where}: TensorFlow.js computes the output shape ${JSON.stringify(shape)} where Keras computes ${JSON.stringify(info.outputShape)}.`);
-    }
-    masked = carriesMask(info, masked);
+  } catch (e) {
+    model.dispose();
+    throw e;
   }
   return model;
+}
+
+/** Errors about a layer that do not stop Keras from building it (they matter for compile or the data). */
+const NOT_BUILD_ERRORS = new Set(['loss-output-mismatch', 'embedding-too-small']);
+
+/** The first error the core reports on this layer that Keras would refuse to build (unknown key, bad value, duplicate name, ...). */
+function layerError(analysis: ModelAnalysis, index: number): string | undefined {
+  return analysis.diagnostics.find((d) => d.severity === 'error' && d.layerIndex === index && !NOT_BUILD_ERRORS.has(d.code))?.message.replace(/\.$/, '');
 }
 
 interface BuildContext {
   tf: TF;
   custom: CustomLayers;
   L: Record<string, LayerFactory>;
+  /** Initialiser seed of the layer being built. */
+  seed: number | undefined;
 }
 
 type Config = Record<string, unknown>;
 
-function firstError(analysis: ModelAnalysis, layerIndex?: number): string | undefined {
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  const own = layerIndex === undefined ? errors : errors.filter((d) => d.layerIndex === layerIndex);
-  return (own[0] ?? (layerIndex === undefined ? undefined : errors[0]))?.message.replace(/\.$/, '');
+function firstError(analysis: ModelAnalysis): string | undefined {
+  return analysis.diagnostics.find((d) => d.severity === 'error')?.message.replace(/\.$/, '');
 }
 
 /**
@@ -139,9 +161,10 @@ function str(config: Config, key: string, fallback?: string): string {
   return v;
 }
 
-function recurrentArgs(kind: RecurrentKind, name: string, c: Config, masked: boolean): KerasRecurrentArgs {
+function recurrentArgs(kind: RecurrentKind, name: string, c: Config, masked: boolean, seed: number | undefined): KerasRecurrentArgs {
   const args: KerasRecurrentArgs = {
     name,
+    seed,
     units: num(c, 'units'),
     activation: str(c, 'activation', 'tanh'),
     useBias: bool(c, 'use_bias', true),
@@ -158,7 +181,7 @@ function recurrentArgs(kind: RecurrentKind, name: string, c: Config, masked: boo
 
 /** One tfjs layer from a Keras layer type and its config (snake_case keys, Keras defaults filled). */
 function makeLayer(ctx: BuildContext, type: string, name: string, c: Config, info: LayerInfo | undefined, masked: boolean): Layer {
-  const { tf, custom, L } = ctx;
+  const { tf, custom, L, seed } = ctx;
   switch (type) {
     case 'Embedding':
       return L.embedding({
@@ -166,19 +189,19 @@ function makeLayer(ctx: BuildContext, type: string, name: string, c: Config, inf
         inputDim: num(c, 'input_dim'),
         outputDim: num(c, 'output_dim'),
         maskZero: bool(c, 'mask_zero', false),
-        embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05 }),
+        embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed }),
       });
     case 'SimpleRNN':
     case 'LSTM':
     case 'GRU': {
       const Cls = recurrentLayerClass(custom, type);
-      return new Cls(recurrentArgs(type, name, c, masked));
+      return new Cls(recurrentArgs(type, name, c, masked, ctx.seed));
     }
     case 'Bidirectional': {
       const inner = info?.inner;
       if (!inner || !['SimpleRNN', 'LSTM', 'GRU'].includes(inner.type)) throw new Error('Bidirectional wraps a SimpleRNN, LSTM or GRU layer');
       const kind = inner.type as RecurrentKind;
-      const args = recurrentArgs(kind, inner.name, inner.config, masked);
+      const args = recurrentArgs(kind, inner.name, inner.config, masked, ctx.seed);
       if (args.goBackwards) throw new Error('Keras refuses a Bidirectional whose wrapped layer has go_backwards: true');
       // Keras' Bidirectional sets zero_output_for_mask = return_sequences on both halves.
       args.zeroOutputForMask = args.returnSequences;
@@ -197,7 +220,7 @@ function makeLayer(ctx: BuildContext, type: string, name: string, c: Config, inf
         units: num(c, 'units'),
         activation: tfjsActivation(str(c, 'activation', 'linear')),
         useBias: bool(c, 'use_bias', true),
-        kernelInitializer: 'glorotUniform',
+        kernelInitializer: tf.initializers.glorotUniform({ seed }),
         biasInitializer: 'zeros',
       });
     case 'Dropout':
@@ -214,7 +237,7 @@ function makeLayer(ctx: BuildContext, type: string, name: string, c: Config, inf
         dilationRate: typeof c.dilation_rate === 'number' ? c.dilation_rate : 1,
         activation: tfjsActivation(str(c, 'activation', 'linear')),
         useBias: bool(c, 'use_bias', true),
-        kernelInitializer: 'glorotUniform',
+        kernelInitializer: tf.initializers.glorotUniform({ seed }),
         biasInitializer: 'zeros',
       });
     case 'MaxPooling1D':
@@ -222,8 +245,8 @@ function makeLayer(ctx: BuildContext, type: string, name: string, c: Config, inf
       const poolSize = num(c, 'pool_size');
       const padding = str(c, 'padding', 'valid').toLowerCase();
       if (padding !== 'valid' && padding !== 'same') throw new Error(`pooling padding must be "valid" or "same", got "${padding}"`);
-      const args = { name, poolSize, strides: typeof c.strides === 'number' ? c.strides : poolSize, padding };
-      return type === 'MaxPooling1D' ? L.maxPooling1d(args) : L.averagePooling1d(args);
+      const args = { name, poolSize, strides: typeof c.strides === 'number' ? c.strides : poolSize, padding: padding as 'valid' | 'same' };
+      return type === 'MaxPooling1D' ? L.maxPooling1d(args) : new custom.AveragePooling1D(args);
     }
     case 'GlobalMaxPooling1D':
       return L.globalMaxPooling1d({ name });
@@ -244,7 +267,7 @@ function makeLayer(ctx: BuildContext, type: string, name: string, c: Config, inf
     case 'Activation':
       return L.activation({ name, activation: tfjsActivation(str(c, 'activation')) });
     case 'LayerNormalization':
-      return L.layerNormalization({
+      return new custom.LayerNormalization({
         name,
         axis: typeof c.axis === 'number' ? c.axis : -1,
         epsilon: typeof c.epsilon === 'number' ? c.epsilon : 1e-3,

@@ -1,8 +1,8 @@
 import { registerActivations } from './activations';
 import { defineGRU } from './gru';
 import { defineLSTM } from './lstm';
-import { defineBatchNormalization, type KerasBatchNormalizationArgs } from './normalization';
-import { defineGlobalAveragePooling1D, type KerasGlobalAveragePooling1DArgs } from './pooling';
+import { defineBatchNormalization, defineLayerNormalization, type KerasBatchNormalizationArgs, type KerasLayerNormalizationArgs } from './normalization';
+import { defineAveragePooling1D, defineGlobalAveragePooling1D, type KerasAveragePooling1DArgs, type KerasGlobalAveragePooling1DArgs } from './pooling';
 import { defineCellBase, defineRecurrentBase, type KerasRecurrentArgs, type RecurrentKind } from './rnn';
 import { defineSimpleRNN } from './simple-rnn';
 import { defineStockFixes } from './stock';
@@ -22,10 +22,12 @@ export interface CustomLayers {
   /** Keras-exact recurrent layers (tfjs `RNN` subclasses, so `tf.layers.bidirectional` accepts them). */
   recurrent: Record<RecurrentKind, new (args: KerasRecurrentArgs) => RNNInstance>;
   BatchNormalization: LayerClass<KerasBatchNormalizationArgs>;
+  LayerNormalization: LayerClass<KerasLayerNormalizationArgs>;
   GlobalAveragePooling1D: LayerClass<KerasGlobalAveragePooling1DArgs>;
-  /** tfjs' Conv1D with Keras' output length for causal padding (args as `tf.layers.conv1d`). */
+  AveragePooling1D: LayerClass<KerasAveragePooling1DArgs>;
+  /** tfjs' Conv1D that runs causal padding and trains with dilation, as Keras' (args as `tf.layers.conv1d`). */
   Conv1D: LayerClass<object>;
-  /** tfjs' Flatten that also takes 2-D input, as Keras' (args as `tf.layers.flatten`). */
+  /** tfjs' Flatten that also takes 2-D input and an unknown time axis, as Keras' (args as `tf.layers.flatten`). */
   Flatten: LayerClass<object>;
 }
 
@@ -49,7 +51,9 @@ export function registerCustomLayers(tf: TF): CustomLayers {
   const layers: CustomLayers = {
     recurrent: { SimpleRNN: KerasSimpleRNN, LSTM: KerasLSTM, GRU: KerasGRU },
     BatchNormalization: defineBatchNormalization(tf),
+    LayerNormalization: defineLayerNormalization(tf),
     GlobalAveragePooling1D: defineGlobalAveragePooling1D(tf),
+    AveragePooling1D: defineAveragePooling1D(tf),
     ...defineStockFixes(tf),
   };
   registry.set(tf.layers.Layer, layers);

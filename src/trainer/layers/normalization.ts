@@ -132,3 +132,79 @@ export function defineBatchNormalization(tf: TF) {
   tf.serialization.registerClass(KerasBatchNormalization);
   return KerasBatchNormalization;
 }
+
+export interface KerasLayerNormalizationArgs {
+  name?: string;
+  axis?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  trainable?: boolean;
+  inputShape?: Shape;
+  batchInputShape?: Shape;
+}
+
+/**
+ * Keras 3's LayerNormalization (tfjs' cannot compute gradients with `center` or `scale` false):
+ * weights gamma (if scale), beta (if center), each (input_shape[axis],); moments over `axis`;
+ * out = x * inv + (beta - mean * inv), inv = gamma / sqrt(var + eps). Passes a mask on, as Keras.
+ */
+export function defineLayerNormalization(tf: TF) {
+  class KerasLayerNormalization extends tf.layers.Layer {
+    static className = 'KerasLayerNormalization';
+    readonly axis: number;
+    readonly epsilon: number;
+    readonly center: boolean;
+    readonly scale: boolean;
+    gamma: LayerVariable | null = null;
+    beta: LayerVariable | null = null;
+
+    constructor(args: KerasLayerNormalizationArgs = {}) {
+      super(args);
+      this.axis = args.axis ?? -1;
+      this.epsilon = args.epsilon ?? 1e-3;
+      this.center = args.center ?? true;
+      this.scale = args.scale ?? true;
+      this.supportsMasking = true;
+    }
+
+    private axisIndex(rank: number): number {
+      const axis = this.axis < 0 ? this.axis + rank : this.axis;
+      if (axis < 1 || axis >= rank) throw new Error(`${this.name}: axis ${this.axis} is out of range for an input of rank ${rank}.`);
+      return axis;
+    }
+
+    override build(inputShape: Shape | Shape[]): void {
+      const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+      const dim = shape[this.axisIndex(shape.length)];
+      if (dim === null || dim === undefined) throw new Error(`${this.name}: axis ${this.axis} of the input must be known.`);
+      if (this.scale) this.gamma = this.addWeight('gamma', [dim], 'float32', tf.initializers.ones());
+      if (this.center) this.beta = this.addWeight('beta', [dim], 'float32', tf.initializers.zeros());
+      this.built = true;
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const axis = this.axisIndex(x.rank);
+        const shape = Array.from({ length: x.rank }, (_, i) => (i === axis ? x.shape[axis] : 1));
+        const { mean, variance } = tf.moments(x, [axis], true);
+        let inv = tf.rsqrt(tf.add(variance, this.epsilon));
+        if (this.gamma) inv = tf.mul(inv, tf.reshape(this.gamma.read(), shape));
+        let shift = tf.neg(tf.mul(mean, inv));
+        if (this.beta) shift = tf.add(shift, tf.reshape(this.beta.read(), shape));
+        return tf.add(tf.mul(x, inv), shift);
+      });
+    }
+
+    override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+      return inputShape;
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    }
+  }
+  tf.serialization.registerClass(KerasLayerNormalization);
+  return KerasLayerNormalization;
+}

@@ -228,6 +228,8 @@ export function defineCellBase(tf: TF) {
     readonly dropout: number;
     readonly recurrentDropout: number;
     readonly seed: number | undefined;
+    /** The seed as given (the config is cloned into both halves of a Bidirectional). */
+    private readonly configSeed: number | undefined;
     protected readonly act: (x: Tensor) => Tensor;
     protected readonly recurrentAct: (x: Tensor) => Tensor;
     kernel!: LayerVariable;
@@ -246,7 +248,9 @@ export function defineCellBase(tf: TF) {
       this.useBias = d.useBias;
       this.dropout = d.dropout;
       this.recurrentDropout = d.recurrentDropout;
-      this.seed = args.seed;
+      this.configSeed = args.seed;
+      // Bidirectional clones one config into both halves: give the backward one other weights.
+      this.seed = args.seed === undefined ? undefined : args.seed + (args.goBackwards ? 7919 : 0);
       this.act = activationFunction(tf, this.activationName);
       this.recurrentAct = activationFunction(tf, this.recurrentActivationName);
     }
@@ -334,7 +338,7 @@ export function defineCellBase(tf: TF) {
         dropout: this.dropout,
         recurrentDropout: this.recurrentDropout,
       };
-      if (this.seed !== undefined) config.seed = this.seed;
+      if (this.configSeed !== undefined) config.seed = this.configSeed;
       return { ...super.getConfig(), ...config };
     }
   }
