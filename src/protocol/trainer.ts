@@ -54,7 +54,8 @@ export type FromTrainerMessage =
   | { type: 'data'; summary: string }
   | { type: 'start'; epochs: number; stepsPerEpoch: number; params: number }
   | { type: 'batch'; epoch: number; step: number; steps: number; logs: Logs; samplesPerSecond: number; etaSeconds: number }
-  | { type: 'epoch'; epoch: number; logs: Logs; durationMs: number; improved: boolean }
+  /** `tensors`: live tensors after the epoch (flat across epochs, or something leaks). */
+  | { type: 'epoch'; epoch: number; logs: Logs; durationMs: number; improved: boolean; tensors: number }
   | { type: 'done'; run: RunSummary }
   | { type: 'evaluated'; runDir: string; metrics: Logs }
   | { type: 'predicted'; runDir: string; predictions: Prediction[] }
@@ -101,7 +102,7 @@ export function isFromTrainerMessage(x: unknown): x is FromTrainerMessage {
     case 'batch':
       return isCount(x.epoch) && isCount(x.step) && isCount(x.steps) && isLogs(x.logs) && isNumber(x.samplesPerSecond) && isNumber(x.etaSeconds);
     case 'epoch':
-      return isCount(x.epoch) && isLogs(x.logs) && isNumber(x.durationMs) && typeof x.improved === 'boolean';
+      return isCount(x.epoch) && isLogs(x.logs) && isNumber(x.durationMs) && typeof x.improved === 'boolean' && isCount(x.tensors);
     case 'done':
       return isObject(x.run) && isString(x.run.runDir) && Array.isArray(x.run.history);
     case 'evaluated':

@@ -29,6 +29,7 @@ export function loadBackend(): Backend {
   const tf = require('@tensorflow/tfjs') as Tf;
   // The pure-JS package greets Node users with advice on stdout; the notice below says it better.
   tf.env().set('IS_NODE', true);
+  void tf.setBackend('cpu'); // registered synchronously; without it the name stays unset until the first op
   return {
     tf,
     name: tf.getBackend(),

@@ -11,6 +11,13 @@ import { compileModel, labelEncoding, readModelFile, UserError } from './train';
 
 /** Evaluate and predict with a finished run folder. */
 
+interface RunMetrics {
+  labels?: string[];
+  modelPath?: string;
+  maxSamples?: number;
+  seed?: number;
+}
+
 async function openRun(backend: Backend, runDir: string) {
   const modelText = await readFile(path.join(runDir, RUN_FILES.modelFile), 'utf8').catch(() => {
     throw new UserError(`${runDir} is not a run folder of RNN Studio (no ${RUN_FILES.modelFile}).`, runDir);
@@ -18,23 +25,24 @@ async function openRun(backend: Backend, runDir: string) {
   registerCustomLayers(backend.tf);
   const model = await loadRunModel(backend.tf, runDir);
   const preprocessor = await readRunJson<Preprocessor>(runDir, RUN_FILES.preprocessor);
-  const metrics = await readRunJson<{ labels?: string[] }>(runDir, RUN_FILES.metrics);
-  return { modelText, model, preprocessor, labels: metrics.labels };
+  const metrics = await readRunJson<RunMetrics>(runDir, RUN_FILES.metrics);
+  return { modelText, model, preprocessor, metrics, labels: metrics.labels };
 }
 
 export async function evaluateRun(backend: Backend, runDir: string): Promise<Logs> {
   const { tf } = backend;
-  const { modelText, model } = await openRun(backend, runDir);
+  const { modelText, model, metrics } = await openRun(backend, runDir);
   try {
     const { model: file } = readModelFile(modelText, path.join(runDir, RUN_FILES.modelFile));
-    // The run's data paths are relative to the model it was trained from: the folder two levels up.
-    const modelDir = path.resolve(runDir, '..', '..', '..');
+    // The same data as in training: paths relative to the trained model file, the same seed and cap.
+    const modelDir = metrics.modelPath ? path.dirname(metrics.modelPath) : path.resolve(runDir, '..', '..', '..');
     const data = await prepareData(file.data as never, {
       modelDir,
       inputShape: file.input.shape,
       labelEncoding: labelEncoding(file.compile?.loss),
       validationSplit: file.training?.validation_split ?? 0,
-      seed: file.training?.seed ?? (file.data?.seed as number | undefined) ?? 1337,
+      maxSamples: metrics.maxSamples,
+      seed: metrics.seed ?? file.training?.seed ?? (file.data?.seed as number | undefined) ?? 1337,
     });
     const split = data.test ?? data.validation;
     if (!split) throw new UserError('This run has no test or validation split to evaluate on: set data.test_split or data.test_path.');

@@ -209,7 +209,7 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
   });
   send({ type: 'data', summary: data.summary });
 
-  const model = buildModel(tf, analysis, file.input.dtype ?? 'float32');
+  const model = buildModel(tf, analysis, file.input.dtype ?? 'float32', { seed });
   const names = compileModel(tf, model, file.compile);
   const trainSet = { x: tensor(tf, data.train.x), y: tensor(tf, data.train.y) };
   const validation = data.validation && data.validation.x.shape[0] > 0 ? { x: tensor(tf, data.validation.x), y: tensor(tf, data.validation.y) } : undefined;
@@ -239,6 +239,8 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
       let lastSent = 0;
       let step = 0;
       for (; step < steps; step++) {
+        // tfjs resolves batches on microtasks only; yield so a cancel message can arrive.
+        await new Promise((resolve) => setImmediate(resolve));
         if (cancelled()) break;
         const batch = order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize));
         const indices = tf.tensor1d(batch, 'int32');
@@ -267,7 +269,7 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
       if (validation) Object.assign(logs, await evaluateOn(model, validation, names, batchSize, 'val_'));
       history.push(logs);
       const [improved, stop] = earlyStopping ? earlyStopping.update(epoch, logs, model) : [true, false];
-      send({ type: 'epoch', epoch, logs, durationMs: Date.now() - epochStart, improved });
+      send({ type: 'epoch', epoch, logs, durationMs: Date.now() - epochStart, improved, tensors: tf.memory().numTensors });
       if (stop) {
         stoppedEarly = true;
         break;
@@ -297,7 +299,9 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
       await writer.writeJson(RUN_FILES.preprocessor, data.preprocessor);
       await writer.writeJson(RUN_FILES.history, history);
       await writer.writeText(RUN_FILES.modelFile, job.modelText);
-      await writer.writeJson(RUN_FILES.metrics, { ...summary, history: undefined, labels: data.labels, dataSummary: data.summary, names });
+      // What evaluate and predict need to rebuild the same data: the model's folder and the caps used.
+      const provenance = { modelPath: job.modelPath, maxSamples: job.overrides?.maxSamples, seed };
+      await writer.writeJson(RUN_FILES.metrics, { ...summary, history: undefined, labels: data.labels, dataSummary: data.summary, names, ...provenance });
       const runDir = await writer.commit();
       return { ...summary, runDir };
     } catch (e) {
