@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeModel } from '../src/core';
@@ -67,4 +68,22 @@ if (json) for (const r of results) console.log(JSON.stringify(r));
 else {
   console.log('Core: parse + shapes + diagnostics (median / p95 per model)');
   for (const r of results) console.log(`  ${r.model.padEnd(44)} ${String(r.layers).padStart(4)} layers  ${r.median_ms.toFixed(3)} ms / ${r.p95_ms.toFixed(3)} ms`);
+}
+
+// Training throughput, one process per configuration (its peak memory is its own).
+// `--quick` skips it; `--cells LSTM,GRU` picks cells.
+if (!process.argv.includes('--quick')) {
+  const cellsArg = process.argv.find((a) => a.startsWith('--cells='));
+  const cells = cellsArg ? cellsArg.slice(8).split(',') : ['LSTM', 'GRU', 'SimpleRNN'];
+  if (!json) console.log('\nTraining: Embedding(10000, 64) -> cell(128) -> Dense(1), batch 64, T = 200');
+  for (const cell of cells) {
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'trainCell.js'), cell, '200', cell === 'SimpleRNN' ? '16' : '8'], { encoding: 'utf8' });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    if (r.status !== 0 || !line.startsWith('{')) {
+      console.log(json ? JSON.stringify({ bench: 'train', cell, error: r.stderr.trim().split('\n').pop() }) : `  ${cell}: failed: ${r.stderr.trim().split('\n').pop()}`);
+      continue;
+    }
+    const m = JSON.parse(line);
+    console.log(json ? line : `  ${cell.padEnd(10)} ${String(m.samples_per_s).padStart(8)} samples/s  peak RSS ${m.peak_rss_mb} MB  (${m.backend})`);
+  }
 }

@@ -3,6 +3,8 @@
  * both sides import these types (`import type`), and each side validates what it receives.
  */
 import type { ModelAnalysis } from '../core/types';
+import type { Prediction } from './trainer';
+import type { ComparisonRow, MemoryResult, RunInfo, TrainingState } from './training';
 
 export const CELL_TYPES = ['SimpleRNN', 'LSTM', 'GRU'] as const;
 export type CellType = (typeof CELL_TYPES)[number];
@@ -28,7 +30,17 @@ export type ToDesignerMessage =
   /** The editor's cursor moved into a layer (or out of all layers: null). */
   | { type: 'highlight'; layerIndex: number | null }
   /** The active editor is not a model file any more; the panel keeps its picture and says so. */
-  | { type: 'detached'; reason: string };
+  | { type: 'detached'; reason: string }
+  /** Training of this model: a snapshot, sent when it starts, a few times a second while it runs, and when it ends. */
+  | { type: 'training'; state: TrainingState }
+  /** The past runs of this model (newest first), and whether training is allowed here (trusted workspace). */
+  | { type: 'runs'; runs: RunInfo[]; canTrain: boolean; reason?: string }
+  /** What the RNN remembers for an input (answer to `inspect`), or why it could not be shown. */
+  | { type: 'memory'; runId: string; result?: MemoryResult; error?: string }
+  /** The cell-type comparison's table, updated as each cell finishes. */
+  | { type: 'comparison'; rows: ComparisonRow[]; running: boolean }
+  /** Answer to `predict`. */
+  | { type: 'prediction'; runId: string; predictions?: Prediction[]; error?: string };
 
 /** Webview -> host. */
 export type FromDesignerMessage =
@@ -39,7 +51,17 @@ export type FromDesignerMessage =
   /** Apply fix `fixIndex` of diagnostic `diagnosticIndex`, computed for document version `version`. */
   | { type: 'applyFix'; version: number; diagnosticIndex: number; fixIndex: number }
   | { type: 'edit'; version: number; edit: LayerEdit }
-  | { type: 'copySummary' };
+  | { type: 'copySummary' }
+  /** Train the model shown (its current text, saved or not). */
+  | { type: 'train' }
+  /** Stop the running training after the current batch. */
+  | { type: 'stop' }
+  | { type: 'deleteRun'; runId: string }
+  /** Show the memory view for a run: a typed text, or test sample `sample` (text models); series models ignore both. */
+  | { type: 'inspect'; runId: string; text?: string; sample?: number }
+  | { type: 'predict'; runId: string; text: string }
+  /** Train the same architecture with SimpleRNN, LSTM and GRU (and Bidirectional variants if asked), one after another. */
+  | { type: 'compareCells'; bidirectional: boolean };
 
 const isIndex = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 1_000_000;
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -82,10 +104,25 @@ export function isFromDesignerMessage(x: unknown): x is FromDesignerMessage {
       return isIndex(x.version) && isIndex(x.diagnosticIndex) && isIndex(x.fixIndex);
     case 'edit':
       return isIndex(x.version) && isLayerEdit(x.edit);
+    case 'train':
+    case 'stop':
+      return true;
+    case 'deleteRun':
+      return isRunId(x.runId);
+    case 'inspect':
+      return isRunId(x.runId) && (x.text === undefined || isText(x.text)) && (x.sample === undefined || isIndex(x.sample));
+    case 'predict':
+      return isRunId(x.runId) && isText(x.text);
+    case 'compareCells':
+      return typeof x.bidirectional === 'boolean';
     default:
       return false;
   }
 }
+
+/** Run ids are folder names the host created: no path separators, no dot-dot. */
+const isRunId = (x: unknown): x is string => typeof x === 'string' && /^[\w.:-]{1,100}$/.test(x) && !x.includes('..');
+const isText = (x: unknown): x is string => typeof x === 'string' && x.length <= 100_000;
 
 /** Validates a message from the host (the webview trusts nothing it did not check). */
 export function isToDesignerMessage(x: unknown): x is ToDesignerMessage {
@@ -97,6 +134,15 @@ export function isToDesignerMessage(x: unknown): x is ToDesignerMessage {
       return x.layerIndex === null || isIndex(x.layerIndex);
     case 'detached':
       return typeof x.reason === 'string';
+    case 'training':
+      return isObject(x.state) && typeof x.state.status === 'string' && Array.isArray(x.state.history) && Array.isArray(x.state.batches);
+    case 'runs':
+      return Array.isArray(x.runs) && typeof x.canTrain === 'boolean';
+    case 'memory':
+    case 'prediction':
+      return typeof x.runId === 'string';
+    case 'comparison':
+      return Array.isArray(x.rows) && typeof x.running === 'boolean';
     default:
       return false;
   }

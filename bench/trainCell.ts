@@ -1,0 +1,44 @@
+import type * as tfType from '@tensorflow/tfjs';
+import { analyzeModel } from '../src/core';
+import { loadBackend } from '../src/trainer/backend';
+import { buildModel } from '../src/trainer/builder';
+
+/**
+ * One training-throughput measurement, in its own process so its peak memory is its own:
+ * Embedding(10000, 64) -> CELL(128) -> Dense(1, sigmoid), T timesteps, batch 64, random tokens.
+ * Usage: node out/bench/trainCell.js CELL [TIMESTEPS] [BATCHES] [bidirectional]
+ */
+
+async function main(): Promise<void> {
+  const [cell = 'LSTM', timesteps = '200', batches = '8', wrapper = ''] = process.argv.slice(2);
+  const T = Number(timesteps);
+  const batch = 64;
+  const backend = loadBackend();
+  const tf = backend.tf;
+  const recurrent = { type: cell, units: 128 };
+  const layer = wrapper === 'bidirectional' ? { type: 'Bidirectional', layer: recurrent } : recurrent;
+  const text = JSON.stringify({ input: { shape: [T], dtype: 'int32' }, layers: [{ type: 'Embedding', input_dim: 10000, output_dim: 64 }, layer, { type: 'Dense', units: 1, activation: 'sigmoid' }] });
+  const model = buildModel(tf, analyzeModel(text), 'int32', { seed: 1 });
+  model.compile({ optimizer: tf.train.adam(0.001), loss: 'binaryCrossentropy' });
+  const x = tf.randomUniform([batch, T], 1, 10000, 'int32');
+  const y = tf.cast(tf.randomUniform([batch, 1], 0, 2, 'int32'), 'float32') as tfType.Tensor;
+  for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y); // warm-up: kernels, allocations
+  const n = Number(batches);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await model.trainOnBatch(x, y);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const result = {
+    bench: 'train',
+    cell: wrapper === 'bidirectional' ? `Bidirectional(${cell})` : cell,
+    units: 128,
+    timesteps: T,
+    batch,
+    samples_per_s: Math.round(((n * batch) / seconds) * 10) / 10,
+    backend: backend.name,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    params: model.countParams(),
+  };
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+void main();
