@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { analyzeModel, formatDiagnostic, formatSummary, type ModelAnalysis } from '../core';
-import type { FromTrainerMessage, Logs } from '../protocol/trainer';
-import { startTrainer, TrainerError, type TrainerJob, type TrainerResult } from '../runner/trainerProcess';
+import type { FromTrainerMessage } from '../protocol/trainer';
+import { formatLogs, startTrainer, TrainerError, type TrainerJob, type TrainerResult } from '../runner/trainerProcess';
 
 /** `rnn-studio`: the core, headless. Exit codes: 0 no errors, 1 error diagnostics, 2 unreadable file or bad usage. */
 
@@ -140,12 +140,6 @@ function positiveInt(value: string | undefined, name: string, io: Output): numbe
     return null;
   }
   return n;
-}
-
-function formatLogs(logs: Logs): string {
-  return Object.entries(logs)
-    .map(([k, v]) => `${k} ${Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4)}`)
-    .join(' - ');
 }
 
 function clock(seconds: number): string {

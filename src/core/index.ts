@@ -7,4 +7,4 @@ export { formatSummary, formatDiagnostic } from './summary';
 export { formatShape, formatCount, formatBytes, snakeCase } from './shapes';
 export { LAYER_TYPES, layerSchema, modelSchema, schemaAt, closest } from './schema';
 export { isRecurrentType, RECURRENT_TYPES } from './layers';
-export { applyLayerEdit, fixAllEdits, layerTemplate, recurrentPath } from './layerEdits';
+export { applyLayerEdit, fixAllEdits, layerTemplate, recurrentPath, withAllSequences, withCellType } from './layerEdits';

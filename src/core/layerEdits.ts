@@ -1,8 +1,9 @@
 import type { Node } from 'jsonc-parser';
-import type { LayerEdit, PaletteItem } from '../protocol/designer';
+import type { CellType, LayerEdit, PaletteItem } from '../protocol/designer';
 import { analyzeModel } from './analyze';
 import { ModelDocument } from './document';
-import { inlineJson, removeArrayItem, replaceValue, setProperty } from './edits';
+import { inlineJson, removeArrayItem, removeProperty, replaceValue, setProperty } from './edits';
+import { layerSchema } from './schema';
 import { isRecurrentType } from './layers';
 import type { AnalyzeOptions, JsonPath, ModelAnalysis, TextEdit } from './types';
 
@@ -172,4 +173,45 @@ export function fixAllEdits(text: string, codes: string[], options?: AnalyzeOpti
   let end = 0;
   while (end < text.length - start && end < current.length - start && text[text.length - 1 - end] === current[current.length - 1 - end]) end++;
   return [new ModelDocument(text).edit(start, text.length - end - start, current.slice(start, current.length - end))];
+}
+
+function applyAll(text: string, edits: TextEdit[]): string {
+  return [...edits].sort((a, b) => b.offset - a.offset).reduce((t, e) => t.slice(0, e.offset) + e.newText + t.slice(e.offset + e.length), text);
+}
+
+/**
+ * The same model with every recurrent layer of another cell type (and optionally wrapped in, or
+ * unwrapped from, Bidirectional): the cell-type comparison trains these.
+ */
+export function withCellType(text: string, cell: CellType, bidirectional?: boolean): string {
+  let current = text;
+  const count = analyzeModel(text).layers.length;
+  for (let i = 0; i < count; i++) {
+    const analysis = analyzeModel(current);
+    const path = recurrentPath(analysis, i);
+    if (!path) continue;
+    const doc = new ModelDocument(current);
+    // Keys the new cell does not have (GRU's reset_after, recurrent_activation for SimpleRNN) go.
+    const known = Object.keys(layerSchema(cell)?.properties ?? {});
+    const config = doc.value(path) as Record<string, unknown>;
+    const foreign = Object.keys(config).filter((k) => !known.includes(k));
+    current = applyAll(current, replaceValue(doc, [...path, 'type'], cell));
+    for (const key of foreign) current = applyAll(current, removeProperty(new ModelDocument(current), path, key));
+    const isWrapped = analysis.layers[i].type === 'Bidirectional';
+    if (bidirectional !== undefined && bidirectional !== isWrapped) {
+      current = applyAll(current, applyLayerEdit(current, { kind: bidirectional ? 'wrapBidirectional' : 'unwrapBidirectional', index: i }));
+    }
+  }
+  return current;
+}
+
+/** The same model with every recurrent layer returning its whole sequence (the memory view reads hidden states over time). */
+export function withAllSequences(text: string): string {
+  const analysis = analyzeModel(text);
+  const doc = new ModelDocument(text);
+  const edits = analysis.layers.flatMap((_, i) => {
+    const path = recurrentPath(analysis, i);
+    return path ? setProperty(doc, path, 'return_sequences', true) : [];
+  });
+  return applyAll(text, edits);
 }

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import { formatDiagnostic, formatSummary } from '../core';
+import { formatLogs } from '../runner/trainerProcess';
 import type { DesignerPanels } from './designerPanel';
 import { isModelDocument, type ModelStore } from './modelStore';
+import { RESTRICTED, type TrainingController } from './training';
 
 /** Everything a command needs; one instance per activation. */
 export interface CommandContext {
@@ -9,6 +11,7 @@ export interface CommandContext {
   store: ModelStore;
   output: vscode.OutputChannel;
   designer: DesignerPanels;
+  training: TrainingController;
 }
 
 /** The templates offered by "New Model from Template": examples shipped with the extension. */
@@ -35,9 +38,8 @@ async function modelDocument(uri?: vscode.Uri): Promise<vscode.TextDocument | un
 /** Training, evaluation and prediction read data and run code: refused in Restricted Mode and on broken models. */
 function refuseToRun(ctx: CommandContext, document: vscode.TextDocument, action: string): string | undefined {
   if (!vscode.workspace.isTrusted) {
-    const reason = `${action} is disabled in Restricted Mode: it reads data files and runs the trainer. Trust this workspace to ${action.toLowerCase()}; inspecting the model works either way.`;
-    void vscode.window.showErrorMessage(`RNN Studio: ${reason}`);
-    return reason;
+    void vscode.window.showErrorMessage(`RNN Studio: ${RESTRICTED}`);
+    return RESTRICTED;
   }
   const errors = ctx.store.get(document).diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
@@ -56,12 +58,30 @@ function notYet(feature: string, arrives: string): Handler {
   };
 }
 
-function runner(action: string, arrives: string): Handler {
-  return (ctx) => async (uri?: vscode.Uri) => {
-    const document = await modelDocument(uri);
-    if (!document) return undefined;
-    return refuseToRun(ctx, document, action) ?? (await notYet(action, arrives)(ctx)());
-  };
+/** The run a command is about: given, the only one, or picked (newest first). */
+async function pickRun(ctx: CommandContext, document: vscode.TextDocument, runId?: string): Promise<string | undefined> {
+  if (runId) return runId;
+  const runs = await ctx.training.listRuns(document);
+  if (runs.length === 0) {
+    void vscode.window.showWarningMessage('RNN Studio: this model has no runs yet. Train it first.');
+    return undefined;
+  }
+  if (runs.length === 1) return runs[0].id;
+  const pick = await vscode.window.showQuickPick(
+    runs.map((r) => ({ label: r.id, description: `${r.epochs} epochs`, detail: r.testMetrics ? formatLogs(r.testMetrics) : undefined })),
+    { title: 'Which run?' },
+  );
+  return pick?.label;
+}
+
+/** Runs a trainer job and reports its failure as a message; returns undefined then. */
+async function reported<T>(work: Promise<T>): Promise<T | undefined> {
+  try {
+    return await work;
+  } catch (e) {
+    void vscode.window.showErrorMessage(`RNN Studio: ${(e as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
 }
 
 export const COMMANDS: Record<string, Handler> = {
@@ -103,11 +123,64 @@ export const COMMANDS: Record<string, Handler> = {
     return undefined;
   },
 
-  'rnnStudio.train': runner('Training', 'the training engine'),
-  'rnnStudio.evaluate': runner('Evaluation', 'the training engine'),
-  'rnnStudio.predict': runner('Prediction', 'the training engine'),
-  'rnnStudio.compareCells': runner('Comparing cell types', 'training in the editor'),
-  'rnnStudio.stopTraining': notYet('Stop Training', 'the training engine'),
+  'rnnStudio.train': (ctx) => async (uri?: vscode.Uri) => {
+    const document = await modelDocument(uri);
+    if (!document) return undefined;
+    const refusal = refuseToRun(ctx, document, 'Training');
+    if (refusal) return refusal;
+    if (ctx.training.isRunning) return void vscode.window.showWarningMessage('RNN Studio: a training is already running; stop it first.');
+    await ctx.designer.open(document);
+    return ctx.training.train(document);
+  },
+
+  'rnnStudio.stopTraining': (ctx) => () => ctx.training.stop(),
+
+  'rnnStudio.evaluate': (ctx) => async (uri?: vscode.Uri, runId?: string) => {
+    const document = await modelDocument(uri);
+    if (!document || refuseToRun(ctx, document, 'Evaluation')) return undefined;
+    const id = await pickRun(ctx, document, runId);
+    if (!id) return undefined;
+    const metrics = await reported(ctx.training.evaluate(document, id));
+    if (metrics) {
+      ctx.output.appendLine(`Evaluate ${id}: ${formatLogs(metrics)}`);
+      void vscode.window.showInformationMessage(`RNN Studio: ${id}: ${formatLogs(metrics)}`);
+    }
+    return metrics;
+  },
+
+  'rnnStudio.predict': (ctx) => async (uri?: vscode.Uri, text?: string, runId?: string) => {
+    const document = await modelDocument(uri);
+    if (!document || refuseToRun(ctx, document, 'Prediction')) return undefined;
+    const id = await pickRun(ctx, document, runId);
+    if (!id) return undefined;
+    const series = ctx.store.get(document).inputShape?.length === 3;
+    let input = text;
+    let seriesFile: string | undefined;
+    if (series && input === undefined) {
+      const files = await vscode.window.showOpenDialog({ title: 'A CSV with the latest rows of the series', filters: { CSV: ['csv'] } });
+      seriesFile = files?.[0]?.fsPath;
+      if (!seriesFile) return undefined;
+    } else if (series) seriesFile = input;
+    else input ??= await vscode.window.showInputBox({ title: 'Predict', prompt: 'A text to classify' });
+    if (input === undefined && !seriesFile) return undefined;
+    const predictions = await reported(ctx.training.predict(document, id, series ? [] : [input!], seriesFile));
+    for (const p of predictions ?? []) {
+      const line = p.forecast ? `forecast ${p.forecast.map((v) => v.toFixed(2)).join(', ')}` : `${p.label} (${(Math.max(...(p.probabilities ?? [0])) * 100).toFixed(1)}%)`;
+      ctx.output.appendLine(`Predict ${id}: ${line} ← ${p.input}`);
+      void vscode.window.showInformationMessage(`RNN Studio: ${line}`);
+    }
+    return predictions;
+  },
+
+  'rnnStudio.compareCells': (ctx) => async (uri?: vscode.Uri, bidirectional?: boolean) => {
+    const document = await modelDocument(uri);
+    if (!document) return undefined;
+    const refusal = refuseToRun(ctx, document, 'Comparing cell types');
+    if (refusal) return refusal;
+    await ctx.designer.open(document);
+    return reported(ctx.training.compareCells(document, bidirectional ?? false));
+  },
+
   'rnnStudio.exportKeras': notYet('Export to Keras', 'Keras interop'),
 };
 

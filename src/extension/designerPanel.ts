@@ -4,6 +4,7 @@ import { applyLayerEdit, formatSummary, type ModelAnalysis } from '../core';
 import { isFromDesignerMessage, type FromDesignerMessage, type ToDesignerMessage } from '../protocol/designer';
 import { toRange, toWorkspaceEdit } from './convert';
 import { isModelDocument, type ModelStore } from './modelStore';
+import type { TrainingController } from './training';
 
 export const DESIGNER_VIEW_TYPE = 'rnnStudio.designer';
 
@@ -25,8 +26,13 @@ export class DesignerPanels implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly store: ModelStore,
+    private readonly training: TrainingController,
   ) {
     this.disposables.push(
+      training.onDidChangeState((e) => e.uri === this.document?.uri.toString() && this.post({ type: 'training', state: e.state })),
+      training.onDidChangeRuns((uri) => uri === this.document?.uri.toString() && void this.sendRuns()),
+      training.onDidChangeComparison((e) => e.uri === this.document?.uri.toString() && this.post({ type: 'comparison', rows: e.rows, running: e.running })),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.sendRuns()),
       vscode.window.registerWebviewPanelSerializer(DESIGNER_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state: PanelState | undefined) => {
           const uri = state?.uri ? vscode.Uri.parse(state.uri) : undefined;
@@ -86,6 +92,17 @@ export class DesignerPanels implements vscode.Disposable {
     this.lastGood = undefined;
     if (this.panel) this.panel.title = `RNN Designer: ${document.uri.path.split('/').pop()}`;
     this.sendModel();
+    void this.sendRuns();
+    const last = this.training.lastState.get(document.uri.toString());
+    if (last) this.post({ type: 'training', state: last });
+  }
+
+  private async sendRuns(): Promise<void> {
+    const document = this.document;
+    if (!document || !this.panel) return;
+    const runs = await this.training.listRuns(document);
+    const canTrain = vscode.workspace.isTrusted;
+    this.post({ type: 'runs', runs, canTrain, reason: canTrain ? undefined : 'Training is disabled in Restricted Mode: trust this workspace to train.' });
   }
 
   private sendModel(): void {
@@ -130,7 +147,7 @@ export class DesignerPanels implements vscode.Disposable {
     const document = this.document;
     switch (message.type) {
       case 'ready':
-        this.sendModel();
+        if (document) this.follow(document);
         return;
       case 'reveal': {
         const layer = document && this.store.get(document).layers[message.layerIndex];
@@ -155,6 +172,36 @@ export class DesignerPanels implements vscode.Disposable {
       }
       case 'copySummary':
         if (document) await vscode.env.clipboard.writeText(formatSummary(this.store.get(document)));
+        return;
+      case 'train':
+        if (document) await vscode.commands.executeCommand('rnnStudio.train', document.uri);
+        return;
+      case 'stop':
+        this.training.stop();
+        return;
+      case 'deleteRun':
+        if (document) await this.training.deleteRun(document, message.runId).catch((e: Error) => vscode.window.showErrorMessage(`RNN Studio: ${e.message}`));
+        return;
+      case 'inspect': {
+        if (!document) return;
+        const answer = await this.training.inspect(document, message.runId, message.text, message.sample).then(
+          (result) => ({ result }),
+          (e: Error) => ({ error: e.message }),
+        );
+        this.post({ type: 'memory', runId: message.runId, ...answer });
+        return;
+      }
+      case 'predict': {
+        if (!document) return;
+        const answer = await this.training.predict(document, message.runId, [message.text]).then(
+          (predictions) => ({ predictions }),
+          (e: Error) => ({ error: e.message }),
+        );
+        this.post({ type: 'prediction', runId: message.runId, ...answer });
+        return;
+      }
+      case 'compareCells':
+        if (document) await vscode.commands.executeCommand('rnnStudio.compareCells', document.uri, message.bidirectional);
         return;
       default: {
         const unreachable: never = message;

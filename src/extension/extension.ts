@@ -6,6 +6,7 @@ import { registerDiagnostics } from './diagnostics';
 import { registerLanguageFeatures } from './languageFeatures';
 import { ModelStore } from './modelStore';
 import { ModelStatusBar } from './statusBar';
+import { TrainingController } from './training';
 
 /** What `activate` returns: read by the integration tests and open to other extensions. */
 export interface RnnStudioApi {
@@ -13,27 +14,30 @@ export interface RnnStudioApi {
   activationMs: number;
   statusBarText(): string;
   designer: DesignerPanels;
+  training: TrainingController;
 }
 
 export function activate(context: vscode.ExtensionContext): RnnStudioApi {
   const started = performance.now();
   const store = new ModelStore();
   const output = vscode.window.createOutputChannel('RNN Studio');
-  const designer = new DesignerPanels(context.extensionUri, store);
+  const training = new TrainingController(context.extensionUri, store, output);
+  const designer = new DesignerPanels(context.extensionUri, store, training);
   const statusBar = new ModelStatusBar(store);
   context.subscriptions.push(
     store,
     output,
+    training,
     designer,
     statusBar,
     registerDiagnostics(store),
     registerCodeActions(store),
     registerLanguageFeatures(store),
-    registerCommands({ extensionUri: context.extensionUri, store, output, designer }),
+    registerCommands({ extensionUri: context.extensionUri, store, output, designer, training }),
   );
   store.analyzeOpenDocuments();
   const activationMs = performance.now() - started;
-  return { activationMs, statusBarText: () => statusBar.text, designer };
+  return { activationMs, statusBarText: () => statusBar.text, designer, training };
 }
 
 export function deactivate(): void {}

@@ -1,3 +1,5 @@
+import type { MemoryResult } from './training';
+
 /**
  * Messages between a parent (the extension host or the CLI) and the trainer process, over Node's
  * IPC channel (`child_process.fork`). One union per direction; each side validates on arrival.
@@ -19,6 +21,8 @@ export type ToTrainerMessage =
   | { type: 'evaluate'; runDir: string }
   /** Predict with a finished run: texts for text models, or a CSV file of past rows for series. */
   | { type: 'predict'; runDir: string; texts?: string[]; seriesFile?: string }
+  /** What the RNN remembers: hidden states over time for a text or test sample; for series, the test range. */
+  | { type: 'inspect'; runDir: string; text?: string; sample?: number }
   /** Stop after the current batch; the run keeps the best weights so far. */
   | { type: 'cancel' };
 
@@ -59,6 +63,7 @@ export type FromTrainerMessage =
   | { type: 'done'; run: RunSummary }
   | { type: 'evaluated'; runDir: string; metrics: Logs }
   | { type: 'predicted'; runDir: string; predictions: Prediction[] }
+  | { type: 'inspected'; runDir: string; result: MemoryResult }
   /** Something went wrong; `file`/`line` locate bad data. The process exits after sending it. */
   | { type: 'error'; message: string; file?: string; line?: number };
 
@@ -83,6 +88,8 @@ export function isToTrainerMessage(x: unknown): x is ToTrainerMessage {
       return isString(x.runDir);
     case 'predict':
       return isString(x.runDir) && (x.texts === undefined || (Array.isArray(x.texts) && x.texts.every(isString))) && (x.seriesFile === undefined || isString(x.seriesFile));
+    case 'inspect':
+      return isString(x.runDir) && (x.text === undefined || isString(x.text)) && (x.sample === undefined || isCount(x.sample));
     case 'cancel':
       return true;
     default:
@@ -109,6 +116,8 @@ export function isFromTrainerMessage(x: unknown): x is FromTrainerMessage {
       return isString(x.runDir) && isLogs(x.metrics);
     case 'predicted':
       return isString(x.runDir) && Array.isArray(x.predictions);
+    case 'inspected':
+      return isString(x.runDir) && isObject(x.result) && (x.result.kind === 'text' || x.result.kind === 'series');
     case 'error':
       return isString(x.message);
     default:

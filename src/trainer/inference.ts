@@ -11,14 +11,16 @@ import { compileModel, labelEncoding, readModelFile, UserError } from './train';
 
 /** Evaluate and predict with a finished run folder. */
 
-interface RunMetrics {
+export interface RunMetrics {
   labels?: string[];
   modelPath?: string;
   maxSamples?: number;
   seed?: number;
 }
 
-async function openRun(backend: Backend, runDir: string) {
+export type OpenedRun = Awaited<ReturnType<typeof openRun>>;
+
+export async function openRun(backend: Backend, runDir: string) {
   const modelText = await readFile(path.join(runDir, RUN_FILES.modelFile), 'utf8').catch(() => {
     throw new UserError(`${runDir} is not a run folder of RNN Studio (no ${RUN_FILES.modelFile}).`, runDir);
   });
@@ -26,7 +28,7 @@ async function openRun(backend: Backend, runDir: string) {
   const model = await loadRunModel(backend.tf, runDir);
   const preprocessor = await readRunJson<Preprocessor>(runDir, RUN_FILES.preprocessor);
   const metrics = await readRunJson<RunMetrics>(runDir, RUN_FILES.metrics);
-  return { modelText, model, preprocessor, metrics, labels: metrics.labels };
+  return { runDir, modelText, model, preprocessor, metrics, labels: metrics.labels };
 }
 
 export async function evaluateRun(backend: Backend, runDir: string): Promise<Logs> {

@@ -1,6 +1,7 @@
 import { isToTrainerMessage, type FromTrainerMessage, type ToTrainerMessage } from '../protocol/trainer';
 import { loadBackend } from './backend';
 import { evaluateRun, predictRun } from './inference';
+import { inspectRun } from './inspect';
 import { train, UserError } from './train';
 import { DataError } from '../data';
 
@@ -36,6 +37,9 @@ async function run(job: Exclude<ToTrainerMessage, { type: 'cancel' }>): Promise<
       return;
     case 'predict':
       send({ type: 'predicted', runDir: job.runDir, predictions: await predictRun(backend, job.runDir, job.texts, job.seriesFile) });
+      return;
+    case 'inspect':
+      send({ type: 'inspected', runDir: job.runDir, result: await inspectRun(backend, job.runDir, job.text, job.sample) });
       return;
   }
 }

@@ -1,7 +1,10 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
+import { RUN_FILES } from '../runner/runs';
 import type { Tf } from './backend';
+
+export { RUN_FILES, runsRoot } from '../runner/runs';
 
 /**
  * A run folder: `runs/<model-name>/<timestamp>/` beside the model file, holding the trained
@@ -9,19 +12,6 @@ import type { Tf } from './backend';
  * the exact model file used and the metrics. Written to a hidden temporary folder first and
  * renamed into place, so a crash or a cancel never leaves half a run behind.
  */
-
-export const RUN_FILES = {
-  model: 'model.json',
-  weights: 'weights.bin',
-  preprocessor: 'preprocessor.json',
-  history: 'history.json',
-  modelFile: 'model.rnn.json',
-  metrics: 'metrics.json',
-} as const;
-
-export function runsRoot(modelPath: string, modelName: string, outDir?: string): string {
-  return outDir ?? path.join(path.dirname(modelPath), 'runs', modelName.replace(/[^\w.-]+/g, '_'));
-}
 
 export class RunWriter {
   readonly finalDir: string;

@@ -265,3 +265,19 @@ describe('broken files never throw', () => {
     assert.equal(d.layerIndex, 1);
   });
 });
+
+describe('model variants', () => {
+  it('withCellType swaps every recurrent cell, drops keys the new cell lacks, and can wrap in Bidirectional', async () => {
+    const { withCellType, withAllSequences } = await import('../../src/core');
+    const text = modelText([embedding, { type: 'GRU', units: 16, reset_after: false, return_sequences: true }, { type: 'LSTM', units: 8, recurrent_activation: 'sigmoid' }, sigmoid], binary);
+    const simple = withCellType(text, 'SimpleRNN');
+    assert.match(simple, /\{"type":"SimpleRNN","units":16,"return_sequences":true\}/);
+    assert.match(simple, /\{"type":"SimpleRNN","units":8\}/);
+    assert.equal(analyzeModel(simple).diagnostics.filter((d) => d.severity === 'error').length, 0);
+    const bi = analyzeModel(withCellType(text, 'LSTM', true));
+    assert.deepEqual(bi.layers.map((l) => l.type), ['Embedding', 'Bidirectional', 'Bidirectional', 'Dense']);
+    assert.deepEqual(bi.layers[2].outputShape, [null, 16]);
+    const sequences = analyzeModel(withAllSequences(text));
+    assert.deepEqual(sequences.layers[2].outputShape, [null, 200, 8]);
+  });
+});
