@@ -2,11 +2,17 @@ import type * as tfType from '@tensorflow/tfjs';
 import { analyzeModel } from '../src/core';
 import { loadBackend } from '../src/trainer/backend';
 import { buildModel } from '../src/trainer/builder';
+import { fusedCallCount, fusedKernelsMode } from '../src/trainer/layers/fused/index';
 
 /**
  * One training-throughput measurement, in its own process so its peak memory is its own:
  * Embedding(10000, 64) -> CELL(128) -> Dense(1, sigmoid), T timesteps, batch 64, random tokens.
  * Usage: node out/bench/trainCell.js CELL [TIMESTEPS] [BATCHES] [bidirectional]
+ *
+ * Two warm-up batches, then BATCHES timed `trainOnBatch` calls (each waits for its loss).
+ * `RNN_STUDIO_FUSED=0` measures the step-by-step reference instead of the fused kernels;
+ * `RNN_STUDIO_BACKEND=cpu` the pure-JS backend. `bench/keras/bench_keras.py` is the same in Keras,
+ * `bench/keras/compare.ts` runs both back to back.
  */
 
 async function main(): Promise<void> {
@@ -24,19 +30,24 @@ async function main(): Promise<void> {
   const y = tf.cast(tf.randomUniform([batch, 1], 0, 2, 'int32'), 'float32') as tfType.Tensor;
   for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y); // warm-up: kernels, allocations
   const n = Number(batches);
+  const calls = fusedCallCount();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) await model.trainOnBatch(x, y);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const result = {
     bench: 'train',
+    impl: 'rnn-studio',
     cell: wrapper === 'bidirectional' ? `Bidirectional(${cell})` : cell,
     units: 128,
     timesteps: T,
     batch,
     samples_per_s: Math.round(((n * batch) / seconds) * 10) / 10,
     backend: backend.name,
+    // Whether the recurrent layers ran the fused kernels (src/trainer/layers/fused/) or the step-by-step reference.
+    fused: fusedKernelsMode() !== 'off' && fusedCallCount() > calls,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     params: model.countParams(),
+    tensors: tf.memory().numTensors,
   };
   process.stdout.write(JSON.stringify(result) + '\n');
 }

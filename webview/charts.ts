@@ -6,7 +6,7 @@
  * Chart.js sizes its canvas through the CSSOM, which the panel's CSP allows (it forbids only
  * style attributes and unnonced style elements).
  */
-import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartDataset, type ScaleOptionsByType, type TooltipItem } from 'chart.js';
+import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartDataset, type TooltipItem } from 'chart.js';
 import type { Point } from './curves';
 import { el } from './dom';
 import { formatValue } from './format';
@@ -38,6 +38,8 @@ export interface ChartSpec {
   /** `epochs`: a linear x axis in epochs; `labels`: one category per data index (tokens, dates). */
   x: 'epochs' | 'labels';
   xTitle?: string;
+  /** Epoch charts: where the x axis starts (0 when there are per-batch points, 1 for per-epoch logs only). */
+  xFrom?: 0 | 1;
   yTitle?: string;
   /** Fixed y range (probabilities: 0..1). */
   yMin?: number;
@@ -48,6 +50,8 @@ export interface ChartSpec {
   size?: 'short' | 'tall';
   /** Legend hidden (a single obvious series). */
   noLegend?: boolean;
+  /** Category labels stay horizontal (long ones, like dates: fewer of them are shown instead). */
+  flatLabels?: boolean;
 }
 
 /** What changes with each update besides the series. */
@@ -103,8 +107,12 @@ export class LineChart {
       return ds;
     });
     if (frame.labels) this.chart.data.labels = frame.labels;
-    const x = this.chart.options.scales?.x as { max?: number } | undefined;
-    if (x && this.spec.x === 'epochs' && frame.xMax !== undefined) x.max = Math.max(1, frame.xMax);
+    const x = this.chart.options.scales?.x as { min?: number; max?: number } | undefined;
+    if (x && this.spec.x === 'epochs' && frame.xMax !== undefined) {
+      const from = this.spec.xFrom ?? 0;
+      // A single epoch on a per-epoch axis gets a little room either side.
+      [x.min, x.max] = frame.xMax > from ? [from, frame.xMax] : [from - 0.5, from + 0.5];
+    }
     this.element.dataset.marker = this.marker ? String(this.marker.x) : '';
     this.canvas.setAttribute('aria-label', this.describe());
     this.chart.update('none');
@@ -135,7 +143,8 @@ export class LineChart {
       case 'epoch':
         return { ...base, borderWidth: 2, pointRadius: 3.5, pointHoverRadius: 5, pointStyle: 'circle', order: 1 };
       case 'dashed':
-        return { ...base, borderWidth: 1.5, borderDash: [5, 4], pointRadius: 2.5, pointHoverRadius: 4, pointStyle: 'circle', order: 2 };
+        // Diamonds as well as dashes, so the legend (which shows the point style) tells it apart too.
+        return { ...base, borderWidth: 1.5, borderDash: [5, 4], pointRadius: 3.5, pointHoverRadius: 5, pointStyle: 'rectRot', order: 2 };
       case 'guide':
         return { ...base, borderColor: withAlpha(color, 0.8), borderWidth: 1.25, borderDash: [3, 3], pointRadius: 0, pointHoverRadius: 0, pointStyle: 'line', order: 4 };
       case 'line':
@@ -152,10 +161,11 @@ export class LineChart {
     const title = (text: string | undefined) => ({ display: !!text, text: text ?? '', color: c.muted, font, padding: 2 });
     const grid = { color: c.grid, tickColor: c.grid };
     const border = { color: c.axis };
-    const x: Partial<ScaleOptionsByType<'linear'>> | Partial<ScaleOptionsByType<'category'>> =
+    // Chart.js' option types want every nested field; the partial objects here are what it merges with its defaults.
+    const x: Record<string, unknown> =
       spec.x === 'epochs'
         ? { type: 'linear', min: 0, max: 1, grid, border, title: title(spec.xTitle ?? 'epoch'), ticks: { color: c.muted, font, precision: 0, maxTicksLimit: 11 } }
-        : { type: 'category', grid: { ...grid, display: false }, border, title: title(spec.xTitle), ticks: { color: c.muted, font, autoSkip: true, maxRotation: 60, minRotation: 0, autoSkipPadding: 6 } };
+        : { type: 'category', grid: { ...grid, display: false }, border, title: title(spec.xTitle), ticks: { color: c.muted, font, autoSkip: true, maxRotation: spec.flatLabels ? 0 : 60, minRotation: 0, autoSkipPadding: spec.flatLabels ? 16 : 6 } };
     return {
       animation: false,
       responsive: true,
@@ -167,7 +177,8 @@ export class LineChart {
       font,
       scales: {
         x: x as never,
-        y: { type: 'linear', min: spec.yMin, max: spec.yMax, grid, border, title: title(spec.yTitle), ticks: { color: c.muted, font, maxTicksLimit: 6, callback: (v) => format(Number(v)) } },
+        // Ticks: the given format (percentages), else Chart.js' own, which writes round numbers briefly (0.2, not 0.200).
+        y: { type: 'linear', min: spec.yMin, max: spec.yMax, grid, border, title: title(spec.yTitle), ticks: { color: c.muted, font, maxTicksLimit: 6, ...(spec.format ? { callback: (v: number | string) => spec.format!(Number(v)) } : {}) } },
       },
       plugins: {
         legend: {

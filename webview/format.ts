@@ -123,3 +123,10 @@ export function versusBaseline(mae: number, baselineMae: number): string {
   if (pct < 0.5) return 'as good as';
   return `${pct.toFixed(pct < 10 ? 1 : 0)}% ${change > 0 ? 'better' : 'worse'} than`;
 }
+
+/** Accuracy as an axis tick or tooltip: 0.87 -> `87%`, 0.875 -> `87.5%`. */
+export function percentTick(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  const pct = v * 100;
+  return `${Math.abs(pct - Math.round(pct)) < 1e-6 ? Math.round(pct) : pct.toFixed(1)}%`;
+}

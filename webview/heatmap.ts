@@ -33,6 +33,7 @@ export class Heatmap {
   readonly canvas: HTMLCanvasElement;
   private readonly tip = el('div', { class: 'heatmap-tip', attrs: { 'aria-hidden': 'true' } });
   private readonly live = el('div', { class: 'sr-only', attrs: { 'aria-live': 'polite' } });
+  private readonly tokens = el('div', { class: 'heatmap-tokens', attrs: { 'aria-hidden': 'true' } });
   private readonly base = document.createElement('canvas');
   private colors: ThemeColors = themeColors();
   private geometry: Geometry | null = null;
@@ -48,10 +49,13 @@ export class Heatmap {
       attrs: {
         tabindex: 0,
         role: 'img',
-        'aria-label': `${spec.label}: ${units} units over ${spec.steps.length} tokens. Use the arrow keys to read values.`,
+        'aria-label': `${spec.label}: ${units} units over ${spec.steps.length} tokens (${spec.steps
+          .slice(0, 40)
+          .map((t) => spec.tokens[t])
+          .join(' ')}). Use the arrow keys to read values.`,
       },
     });
-    this.element = el('div', { class: 'heatmap' }, this.canvas, this.tip, this.live);
+    this.element = el('div', { class: 'heatmap' }, this.canvas, this.tokens, this.tip, this.live);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
     this.canvas.addEventListener('mouseleave', () => this.point(null));
     this.canvas.addEventListener('keydown', (e) => this.key(e));
@@ -89,14 +93,17 @@ export class Heatmap {
     const gridH = cellH * units;
     const ctx = this.base.getContext('2d');
     if (!ctx) return;
-    ctx.font = `11px ${c.mono}`;
-    const labels = spec.steps.map((t) => truncate(spec.tokens[t] ?? ''));
+    ctx.font = `11px ${c.mono}`; // as .heatmap-token
+    // Tokens upright, shortened to their column, when a column holds a few characters; else slanted (and every
+    // k-th one when columns are narrower than a line of text).
+    const charW = Math.max(1, ctx.measureText('abcdefghij').width / 10);
+    const fit = Math.floor((cellW - 6) / charW);
+    const upright = fit >= 5 || spec.steps.every((t) => (spec.tokens[t] ?? '').length <= fit);
+    const labels = spec.steps.map((t) => truncate(spec.tokens[t] ?? '', upright ? fit : LABEL_CHARS));
     const widest = Math.max(0, ...labels.map((l) => ctx.measureText(l).width));
-    // Tokens upright when they fit under their column, else slanted; every k-th when columns are narrow.
-    const upright = widest + 6 <= cellW;
     const every = upright ? 1 : Math.max(1, Math.ceil(13 / cellW));
-    const labelH = upright ? 18 : Math.min(widest, 84) * Math.sin(ANGLE) + 16;
-    const height = Math.ceil(MARGIN.top + gridH + labelH);
+    const labelH = upright ? 18 : Math.min(widest, 84) * Math.sin(ANGLE) + 14;
+    const height = Math.ceil(MARGIN.top + gridH + 1);
     this.geometry = { cellW, cellH, gridH, units, cols, height };
 
     for (const canvas of [this.base, this.canvas]) {
@@ -152,27 +159,18 @@ export class Heatmap {
       unitLabel(units - 1);
     }
 
-    // Tokens under their columns.
-    ctx.fillStyle = c.fg;
-    ctx.font = `11px ${c.mono}`;
-    labels.forEach((label, col) => {
-      if (col % every !== 0) return;
-      const x = MARGIN.left + (col + 0.5) * cellW;
-      const y = MARGIN.top + gridH + 5;
-      if (upright) {
-        ctx.textAlign = 'center';
-        ctx.textBaseline = 'top';
-        ctx.fillText(label, x, y);
-      } else {
-        ctx.save();
-        ctx.translate(x + 3, y);
-        ctx.rotate(-ANGLE);
-        ctx.textAlign = 'right';
-        ctx.textBaseline = 'middle';
-        ctx.fillText(label, 0, 0);
-        ctx.restore();
-      }
-    });
+    // Tokens under their columns, as text (readable, selectable, and found by tests), placed over the canvas' columns.
+    this.tokens.classList.toggle('is-slanted', !upright);
+    this.tokens.style.height = `${Math.ceil(labelH)}px`;
+    this.tokens.replaceChildren(
+      ...labels.flatMap((label, col) => {
+        if (col % every !== 0) return [];
+        const t = spec.steps[col];
+        const token = el('span', { class: 'heatmap-token', title: spec.tokens[t], attrs: { 'data-step': t } }, el('span', { class: 'heatmap-token-text', text: label }));
+        token.style.left = `${(MARGIN.left + (col + 0.5) * cellW).toFixed(1)}px`;
+        return [token];
+      }),
+    );
     this.paint();
   }
 
@@ -244,7 +242,7 @@ export class Heatmap {
     const tipWidth = this.tip.offsetWidth;
     const left = x + tipWidth > this.width ? Math.max(0, MARGIN.left + cursor.col * g.cellW - tipWidth - 8) : x;
     this.tip.style.left = `${Math.round(left)}px`;
-    this.tip.style.top = `${Math.round(Math.min(y, g.height - 24))}px`;
+    this.tip.style.top = `${Math.round(Math.max(0, Math.min(y, g.height - 24)))}px`;
     if (announce && document.activeElement === this.canvas) this.live.textContent = text;
   }
 }
@@ -262,8 +260,8 @@ const ANGLE = (50 * Math.PI) / 180;
 
 const clamp = (n: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, n));
 
-function truncate(token: string): string {
-  return token.length > LABEL_CHARS ? `${token.slice(0, LABEL_CHARS - 1)}…` : token;
+function truncate(token: string, chars: number): string {
+  return token.length > chars ? `${token.slice(0, Math.max(1, chars - 1))}…` : token;
 }
 
 /** The colour key of a map: blue for negative, red for positive, its range in numbers. */

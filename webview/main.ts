@@ -4,6 +4,7 @@
  * message; the panel never edits the model itself.
  */
 import './designer.css';
+import './training.css';
 import './components';
 import { isToDesignerMessage, type FromDesignerMessage, type LayerEdit, type ToDesignerMessage } from '../src/protocol/designer';
 import { formatCount } from '../src/core/shapes';
@@ -12,8 +13,13 @@ import { countBySeverity, plural } from './describe';
 import { palette, type InsertTarget, type Palette } from './edits';
 import { attachNavigation, blocks } from './navigation';
 import { renderGlobalDiagnostics, renderPicture, renderTotals, type RenderContext } from './render';
-import { connectHost, TABS, type Host, type UiState } from './state';
+import { connectHost, TABS, type Host, type TabId, type UiState } from './state';
 import { renderSummary } from './summary';
+import { CompareView } from './compare';
+import { MemoryView } from './memory';
+import { RunsView } from './runs';
+import { readComparison, readMemory, readPredictions, readRuns, readTrainingState } from './sanitize';
+import { TrainingView } from './training';
 
 type ModelMessage = Extract<ToDesignerMessage, { type: 'model' }>;
 
@@ -33,10 +39,58 @@ class Designer {
   private readonly summaryRoot = el('div', { class: 'summary-root' });
   private readonly tabs = document.createElement('vscode-tabs');
   private readonly layersBadge = document.createElement('vscode-badge');
+  private readonly trainingBadge = document.createElement('vscode-badge');
+  private readonly runsBadge = document.createElement('vscode-badge');
   private palette: Palette | null = null;
+  private readonly training: TrainingView;
+  private readonly runs: RunsView;
+  private readonly memory: MemoryView;
+  private readonly compare: CompareView;
 
   constructor(private readonly host: Host) {
     this.state = host.load();
+    this.training = new TrainingView({
+      train: () => {
+        this.showTab('training');
+        this.post({ type: 'train' });
+      },
+      stop: () => this.post({ type: 'stop' }),
+    });
+    this.runs = new RunsView(
+      {
+        deleteRun: (runId) => this.post({ type: 'deleteRun', runId }),
+        inspect: (runId) => {
+          this.memory.pick(runId);
+          this.showTab('memory');
+        },
+        selectionChanged: (ids) => {
+          this.state.compareRuns = ids;
+          this.save();
+        },
+      },
+      this.state.compareRuns,
+    );
+    this.memory = new MemoryView(
+      {
+        inspect: (runId, input) => this.post({ type: 'inspect', runId, ...input }),
+        predict: (runId, text) => this.post({ type: 'predict', runId, text }),
+        pickRun: (runId) => {
+          this.state.run = runId;
+          this.save();
+        },
+      },
+      this.state.run,
+    );
+    this.compare = new CompareView(
+      {
+        compare: (bidirectional) => this.post({ type: 'compareCells', bidirectional }),
+        bidirectionalChanged: (on) => {
+          this.state.bidirectional = on;
+          this.save();
+        },
+      },
+      this.state.bidirectional,
+    );
   }
 
   mount(container: HTMLElement): void {
@@ -44,11 +98,23 @@ class Designer {
     this.layersBadge.variant = 'counter';
     this.layersBadge.hidden = true;
     layersTab.appendChild(this.layersBadge);
+    this.trainingBadge.hidden = true;
+    this.runsBadge.variant = 'counter';
+    this.runsBadge.hidden = true;
+    // In the order of TABS.
     this.tabs.append(
       layersTab,
       el('vscode-tab-panel', { class: 'panel-layers' }, this.layersRoot),
       el('vscode-tab-header', { class: 'tab-summary' }, 'Summary'),
       el('vscode-tab-panel', { class: 'panel-summary' }, this.summaryRoot),
+      el('vscode-tab-header', { class: 'tab-training' }, 'Training', this.trainingBadge),
+      el('vscode-tab-panel', { class: 'panel-training' }, this.training.element),
+      el('vscode-tab-header', { class: 'tab-runs' }, 'Runs', this.runsBadge),
+      el('vscode-tab-panel', { class: 'panel-runs' }, this.runs.element),
+      el('vscode-tab-header', { class: 'tab-memory' }, 'Memory'),
+      el('vscode-tab-panel', { class: 'panel-memory' }, this.memory.element),
+      el('vscode-tab-header', { class: 'tab-compare' }, 'Compare'),
+      el('vscode-tab-panel', { class: 'panel-compare' }, this.compare.element),
     );
     this.tabs.selectedIndex = TABS.indexOf(this.state.tab);
     this.tabs.addEventListener('vsc-tabs-select', (event) => {
@@ -99,11 +165,51 @@ class Designer {
         this.detached = data.reason;
         this.renderBanners();
         return;
+      case 'training': {
+        const state = readTrainingState(data.state);
+        if (!state) return;
+        const wasActive = this.training.active;
+        this.training.update(state);
+        this.compare.setTraining(this.training.active);
+        // A run started from the editor (CodeLens, command): show it, unless the user is on a training view.
+        if (this.training.active && !wasActive && (this.state.tab === 'layers' || this.state.tab === 'summary')) this.showTab('training');
+        this.trainingBadge.hidden = !this.training.active;
+        this.trainingBadge.textContent = state.epochs > 0 ? `${Math.max(1, state.epoch)}/${state.epochs}` : '…';
+        return;
+      }
+      case 'runs': {
+        const runs = readRuns(data.runs);
+        const reason = typeof data.reason === 'string' ? data.reason : undefined;
+        this.training.setPermission(data.canTrain, reason);
+        this.compare.setPermission(data.canTrain, reason);
+        this.runs.update(runs);
+        this.memory.setRuns(runs);
+        this.runsBadge.textContent = String(runs.length);
+        this.runsBadge.hidden = runs.length === 0;
+        return;
+      }
+      case 'memory':
+        this.memory.showMemory(data.runId, readMemory(data.result), typeof data.error === 'string' ? data.error : undefined);
+        return;
+      case 'prediction':
+        this.memory.showPrediction(readPredictions(data.predictions), typeof data.error === 'string' ? data.error : undefined);
+        return;
+      case 'comparison':
+        this.compare.update(readComparison(data.rows), data.running);
+        this.training.setComparing(data.running);
+        return;
       default: {
         const unreachable: never = data;
         return unreachable;
       }
     }
+  }
+
+  private showTab(tab: TabId): void {
+    this.tabs.selectedIndex = TABS.indexOf(tab);
+    if (this.state.tab === tab) return;
+    this.state.tab = tab;
+    this.save();
   }
 
   private post(message: FromDesignerMessage): void {

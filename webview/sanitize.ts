@@ -12,7 +12,8 @@ export interface PredictionView extends Prediction {
   labels?: string[];
 }
 
-export type MemoryView = Exclude<MemoryResult, { kind: 'text' }> | (Extract<MemoryResult, { kind: 'text' }> & { prediction: PredictionView });
+/** A `MemoryResult` as read here (its prediction may carry `labels`). */
+export type MemoryData = Exclude<MemoryResult, { kind: 'text' }> | (Extract<MemoryResult, { kind: 'text' }> & { prediction: PredictionView });
 
 /** Bounds on what the panel draws: anything larger is a bug on the other side, not data. */
 const MAX = { text: 100_000, list: 100_000, keys: 64, units: 4096 } as const;
@@ -163,7 +164,7 @@ function readLayer(x: unknown, steps: number): LayerMemory | undefined {
   return { name: str(x.name) ?? 'layer', type: str(x.type) ?? '', hidden, cell: cell && cell[0].length === hidden[0].length ? cell : undefined };
 }
 
-export function readMemory(x: unknown): MemoryView | undefined {
+export function readMemory(x: unknown): MemoryData | undefined {
   if (!isObject(x)) return undefined;
   if (x.kind === 'text') {
     const tokens = strings(x.tokens);

@@ -8,7 +8,7 @@ import type { TrainingState } from '../src/protocol/training';
 import { LineChart, type Series } from './charts';
 import { batchCurve, epochCurve, metricNames } from './curves';
 import { el } from './dom';
-import { describeEpochs, formatDuration, formatMetric, formatRate, formatValue, isAccuracy, metricLabel, metricTitle, testMetricEntries, versusBaseline } from './format';
+import { describeEpochs, formatDuration, formatMetric, formatRate, formatValue, isAccuracy, metricLabel, metricTitle, percentTick, testMetricEntries, versusBaseline } from './format';
 import { button } from './icons';
 import { card, notice, tiles, type Tile } from './widgets';
 
@@ -47,6 +47,7 @@ export class TrainingView {
   private readonly notices = el('div', { class: 'train-notices' });
   private readonly data = el('div', { class: 'train-data' });
   private readonly outcome = el('div', { class: 'train-outcome' });
+  private outcomeKey = '';
   private readonly placeholder = el(
     'div',
     { class: 'placeholder train-empty' },
@@ -109,12 +110,12 @@ export class TrainingView {
     const previous = this.state;
     this.state = state;
     // A Stop request lasts until its run ends (or another run starts).
-    if (!this.active || previous?.runId !== state.runId) this.stopRequested = false;
+    if (!this.active || (previous?.runId !== undefined && previous.runId !== state.runId)) this.stopRequested = false;
     this.trainClickedAt = 0;
     this.renderControls();
     this.renderStatus(state);
     this.renderNotices(state, previous);
-    this.renderOutcome(state, previous);
+    this.renderOutcome(state);
     this.renderCharts(state);
   }
 
@@ -123,7 +124,8 @@ export class TrainingView {
     const waiting = Date.now() - this.trainClickedAt < TRAIN_DEBOUNCE_MS;
     this.trainButton.disabled = !this.canTrain || this.active || this.comparing || waiting;
     this.stopButton.disabled = !this.active || this.stopRequested;
-    this.stopButton.lastChild!.textContent = this.stopRequested && this.active ? 'Stopping…' : 'Stop';
+    const stopText = this.stopRequested && this.active ? 'Stopping…' : 'Stop';
+    if (this.stopButton.lastChild?.textContent !== stopText) this.stopButton.lastChild!.textContent = stopText;
     let why = '';
     if (!this.canTrain) why = this.reason || 'Training is off in Restricted Mode: trust this workspace to train.';
     else if (this.comparing && !this.active) why = 'A cell-type comparison is running (see Compare).';
@@ -136,8 +138,11 @@ export class TrainingView {
       return;
     }
     this.pill.hidden = false;
-    this.pill.textContent = STATUS_TEXT[s.status];
-    this.pill.className = `run-pill pill-${s.status}`;
+    // Set only on a change: the pill is a live region, and rewriting it would repeat it to screen readers.
+    if (this.pill.textContent !== STATUS_TEXT[s.status]) {
+      this.pill.textContent = STATUS_TEXT[s.status];
+      this.pill.className = `run-pill pill-${s.status}`;
+    }
   }
 
   private renderStatus(s: TrainingState): void {
@@ -170,13 +175,13 @@ export class TrainingView {
     this.notices.replaceChildren(...items);
   }
 
-  private renderOutcome(s: TrainingState, previous: TrainingState | null): void {
+  private renderOutcome(s: TrainingState): void {
     const finished = s.status === 'done' || s.status === 'cancelled';
     if (!finished || (!s.testMetrics && s.bestEpoch === undefined)) {
+      this.outcomeKey = '';
       this.outcome.replaceChildren();
       return;
     }
-    if (previous && previous.status === s.status && previous.runId === s.runId && this.outcome.childElementCount) return;
     const items: Tile[] = testMetricEntries(s.testMetrics).map(([key, value]) => ({ label: `Test ${metricLabel(key)}`, value: formatMetric(key, value), cls: `test-${key}` }));
     if (s.baseline) {
       const mae = s.testMetrics?.mae_original_units ?? s.testMetrics?.test_mae_original_units;
@@ -185,6 +190,9 @@ export class TrainingView {
       if (versus) items.push({ label: 'Model vs baseline', value: versus.replace(/ than$/, ''), note: 'on test MAE', cls: 'test-versus' });
     }
     if (s.bestEpoch !== undefined) items.push({ label: 'Best epoch', value: `${s.bestEpoch} of ${s.history.length || s.epochs}`, note: describeEpochs({ epochs: s.history.length, bestEpoch: undefined, stoppedEarly: s.stoppedEarly, cancelled: s.status === 'cancelled' }), cls: 'test-best' });
+    const key = JSON.stringify(items);
+    if (key === this.outcomeKey) return; // the same snapshot again: keep the tiles as they are
+    this.outcomeKey = key;
     this.outcome.replaceChildren(card('Test results', tiles(items, 'Test results')));
   }
 
@@ -222,11 +230,4 @@ export class TrainingView {
       entry.chart.update(drop(curves(name)), { xMax, marker });
     }
   }
-}
-
-/** Accuracy ticks: 0.87 -> `87%` (one decimal when the axis is narrow). */
-export function percentTick(v: number): string {
-  if (!Number.isFinite(v)) return '–';
-  const pct = v * 100;
-  return `${Math.abs(pct - Math.round(pct)) < 1e-6 ? Math.round(pct) : pct.toFixed(1)}%`;
 }

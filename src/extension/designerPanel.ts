@@ -19,8 +19,9 @@ export class DesignerPanels implements vscode.Disposable {
   private document: vscode.TextDocument | undefined;
   /** Last analysis without JSON syntax errors, shown greyed while the text is broken. */
   private lastGood: ModelAnalysis | undefined;
-  /** Every message posted, newest last (tests and the output channel read it). */
-  readonly posted: ToDesignerMessage[] = [];
+  private readonly postEmitter = new vscode.EventEmitter<ToDesignerMessage>();
+  /** Every message posted to the webview (benchmarks and tests watch it). */
+  readonly onDidPost = this.postEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -132,8 +133,7 @@ export class DesignerPanels implements vscode.Disposable {
 
   private post(message: ToDesignerMessage): void {
     if (!this.panel) return;
-    this.posted.push(message);
-    if (this.posted.length > 50) this.posted.shift();
+    this.postEmitter.fire(message);
     void this.panel.webview.postMessage(message);
   }
 
@@ -193,7 +193,9 @@ export class DesignerPanels implements vscode.Disposable {
       }
       case 'predict': {
         if (!document) return;
-        const answer = await this.training.predict(document, message.runId, [message.text]).then(
+        // Series models take the path of a CSV with the latest rows instead of a text.
+        const series = this.store.get(document).inputShape?.length === 3;
+        const answer = await this.training.predict(document, message.runId, series ? [] : [message.text], series ? message.text : undefined).then(
           (predictions) => ({ predictions }),
           (e: Error) => ({ error: e.message }),
         );
@@ -215,6 +217,7 @@ export class DesignerPanels implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.postEmitter.dispose();
     this.panel?.dispose();
     for (const d of this.disposables) d.dispose();
   }

@@ -15,6 +15,8 @@ export interface RnnStudioApi {
   statusBarText(): string;
   designer: DesignerPanels;
   training: TrainingController;
+  /** Fires after a model document was re-analysed and its diagnostics published. */
+  onDidAnalyze: vscode.Event<{ document: vscode.TextDocument }>;
 }
 
 export function activate(context: vscode.ExtensionContext): RnnStudioApi {
@@ -37,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): RnnStudioApi {
   );
   store.analyzeOpenDocuments();
   const activationMs = performance.now() - started;
-  return { activationMs, statusBarText: () => statusBar.text, designer, training };
+  return { activationMs, statusBarText: () => statusBar.text, designer, training, onDidAnalyze: store.onDidAnalyze };
 }
 
 export function deactivate(): void {}

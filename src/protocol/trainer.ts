@@ -45,8 +45,9 @@ export interface RunSummary {
 
 export interface Prediction {
   input: string;
-  /** Text models: the class probabilities (one per label) and the chosen label. */
+  /** Text models: the class probabilities (one per label), the class names, and the chosen label. */
   probabilities?: number[];
+  labels?: string[];
   label?: string;
   /** Series models: the forecast in the target's original units. */
   forecast?: number[];

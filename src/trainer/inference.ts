@@ -79,7 +79,7 @@ export async function predictRun(backend: Backend, runDir: string, texts: string
         const row = values[i];
         const probabilities = row.length === 1 ? [1 - row[0], row[0]] : row;
         const best = probabilities.indexOf(Math.max(...probabilities));
-        return { input, probabilities, label: labels?.[best] ?? String(best) };
+        return { input, probabilities, labels, label: labels?.[best] ?? String(best) };
       });
     }
     if (!seriesFile) throw new UserError('Give a CSV file with the latest rows of the series: rnn-studio predict RUN --series FILE.');

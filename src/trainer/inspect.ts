@@ -92,7 +92,7 @@ async function inspectText(backend: Backend, run: OpenedRun, text: string | unde
     const best = probabilities.indexOf(Math.max(...probabilities));
     const perStep = lastHidden ? await outputAfterEachStep(tf, run.model, analysis.layers, recurrent[recurrent.length - 1], lastHidden, best) : undefined;
     lastHidden?.dispose();
-    return { kind: 'text', input, tokens: tokensOf(p, ids), layers, perStep, prediction: { input, probabilities, label: run.labels?.[best] ?? String(best) } };
+    return { kind: 'text', input, tokens: tokensOf(p, ids), layers, perStep, prediction: { input, probabilities, labels: run.labels, label: run.labels?.[best] ?? String(best) } };
   } finally {
     x.dispose();
     sequences.dispose();

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { launchBrowser } from '../harness/browser.mjs';
 import { THEMES } from './themes.mjs';
+import { COMPARISON, COMPARISON_DONE, COMPARISON_LIVE, DONE, MEMORY_SERIES, MEMORY_TEXT, RUNS, RUNS_MESSAGE, SERIES_RUNS, TOKENS, trainingState } from './training-fixtures.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const artifacts = path.join(root, 'test-artifacts', 'webview');
@@ -42,7 +43,20 @@ await esbuild.build({
 });
 // The DOM-free parts of the webview, tested in Node first.
 await esbuild.build({
-  stdin: { contents: "export * from './webview/describe'; export { dropSlot, parseUnits, parseRate } from './webview/edits';", resolveDir: root, loader: 'ts' },
+  stdin: {
+    contents: [
+      "export * from './webview/describe'",
+      "export { dropSlot, parseUnits, parseRate } from './webview/edits'",
+      "export * as format from './webview/format'",
+      "export * as curves from './webview/curves'",
+      "export * as sanitize from './webview/sanitize'",
+      "export { withAlpha } from './webview/theme'",
+      "export { readState } from './webview/state'",
+      "export { classNames } from './webview/predict'",
+    ].join(';\n'),
+    resolveDir: root,
+    loader: 'ts',
+  },
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -243,7 +257,7 @@ test('node: diagnostics are grouped by layer, with related layers and the rest g
 test('posts ready on load and waits for the model', async () => {
   const w = await open();
   equal(await w.posted(), [{ type: 'ready' }], 'posted');
-  assert(await w.page.locator('.placeholder').isVisible(), 'placeholder shown');
+  assert(await w.page.locator('.layers-root .placeholder').isVisible(), 'placeholder shown');
   await w.done();
 });
 
@@ -270,7 +284,7 @@ test('imdb-bilstm-stacked: 7 blocks with Keras shapes and counts', async () => {
   equal(await w.block(5).locator('.chip').allTextContents(), ['activationrelu'], 'dense activation');
   equal(await w.block(3).locator('vscode-textfield').evaluate((f) => f.value), '32', 'units field');
   equal(await w.block(2).locator('vscode-textfield').evaluate((f) => f.value), '0.3', 'rate field');
-  const list = p.locator('[role="list"]');
+  const list = p.locator('.layer-list[role="list"]');
   assert((await list.getAttribute('aria-label')).includes('imdb-bilstm-stacked'), 'list label');
   equal(await w.block(3).getAttribute('tabindex'), '0', 'focusable');
   equal(await w.block(3).getAttribute('role'), 'listitem', 'listitem');
@@ -636,6 +650,437 @@ for (const theme of ['light', 'dark', 'high-contrast']) {
   });
 }
 
+// ---- Training views: Training, Runs, Memory, Compare ------------------------------------------
+
+/** Fraction of a canvas' pixels that are drawn (the canvas is transparent where nothing is). */
+const ink = (locator) =>
+  locator.evaluate((c) => {
+    // Read through a copy: repeated reads of the chart's own canvas make Chromium warn about readbacks.
+    const copy = document.createElement('canvas');
+    copy.width = c.width;
+    copy.height = c.height;
+    const ctx = copy.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(c, 0, 0);
+    const { data } = ctx.getImageData(0, 0, c.width, c.height);
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+    return c.width * c.height ? n / (c.width * c.height) : 0;
+  });
+
+/** The live Chart.js instance of a chart canvas: its id and each dataset's label and length. */
+const chartOf = (locator) =>
+  locator.evaluate((c) => ({ id: c.chart.id, labels: c.chart.data.datasets.map((d) => d.label), lengths: c.chart.data.datasets.map((d) => d.data.length), categories: c.chart.data.labels }));
+
+/** Waits until a chart canvas has been laid out and drawn (Chart.js resizes on a ResizeObserver tick). */
+async function drawn(locator, what) {
+  await locator.evaluate((c) => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  const fraction = await ink(locator);
+  assert(fraction > 0.004, `${what}: canvas drawn (${(fraction * 100).toFixed(2)}% of its pixels)`);
+}
+
+const tab = (w, name) => w.page.locator(`vscode-tab-header.tab-${name}`).click();
+
+test('node: metric formatting, curves and defensive readers', async () => {
+  const { format, curves, sanitize } = pure;
+  equal([format.formatMetric('accuracy', 0.97191), format.formatMetric('val_binary_accuracy', 0.5), format.formatMetric('loss', 0.084945), format.formatMetric('mae', 2.3897), format.formatMetric('loss', NaN)], ['97.2%', '50.0%', '0.085', '2.390', '–'], 'metrics');
+  equal([format.metricLabel('val_accuracy'), format.metricLabel('mae_original_units'), format.metricLabel('test_mae'), format.metricTitle('loss')], ['val accuracy', 'MAE (original units)', 'MAE', 'Loss'], 'labels');
+  equal([4.25, 42, 185, 7322].map(format.formatDuration), ['4.3 s', '42 s', '3 min 05 s', '2 h 02 min'], 'durations');
+  equal([format.formatRate(1284.6), format.formatRate(6.12), format.formatLearningRate(0.001), format.formatLearningRate(0.0001)], ['1,285 samples/s', '6.1 samples/s', '0.001', '1e-4'], 'rates');
+  equal(format.describeEpochs(RUNS[0]), '3 epochs · best 2 · stopped early', 'epochs');
+  equal(format.testMetricEntries(SERIES_RUNS.runs[0].testMetrics).map(([k]) => k), ['mae_original_units', 'loss'], 'original-unit MAE replaces the normalised one');
+  equal([format.versusBaseline(1.482, 1.913), format.versusBaseline(2.3897, 2.361), format.versusBaseline(1, 1.001)], ['23% better than', '1.2% worse than', 'as good as'], 'versus baseline');
+  equal(curves.metricNames({ loss: 1, mae: 1, accuracy: 1, val_accuracy: 1 }), ['accuracy', 'mae'], 'metric names');
+  equal(curves.epochCurve(RUNS[0].history, 'val_loss'), [{ x: 1, y: 0.1667 }, { x: 2, y: 0.0759 }, { x: 3, y: 0.0868 }], 'epoch curve');
+  equal(curves.batchCurve(trainingState(12).batches, 'loss').length, 12, 'batch curve');
+  equal([curves.isRegressionRun(RUNS[0]), curves.isRegressionRun(SERIES_RUNS.runs[0])], [false, true], 'regression');
+  equal(curves.visibleSteps(['', '', 'a', 'b']), [2, 3], 'padding skipped');
+  equal(curves.comparisonKey(COMPARISON.rows), { key: 'val_accuracy', higherIsBetter: true }, 'comparison key');
+  equal([pure.withAlpha('#3794ff', 0.5), pure.withAlpha('#abc', 1), pure.withAlpha('rgba(10, 20, 30, 0.5)', 0.5), pure.withAlpha('red', 0.5)], ['rgba(55, 148, 255, 0.5)', 'rgba(170, 187, 204, 1)', 'rgba(10, 20, 30, 0.25)', 'red'], 'withAlpha');
+  // Readers: garbage in nested fields is dropped, never trusted.
+  const state = sanitize.readTrainingState({ status: 'running', epochs: '3', history: [null, { loss: 'x', acc: 0.5 }], batches: [{ x: 'a' }, null, { x: 0.1, logs: { loss: 0.4, bad: Infinity } }], runId: '../x' });
+  equal([state.epochs, state.history, state.batches, state.runId], [0, [{ acc: 0.5 }], [{ x: 0.1, logs: { loss: 0.4 } }], undefined], 'training state');
+  equal(sanitize.readTrainingState({ status: 'exploded', history: [], batches: [] }), undefined, 'unknown status');
+  equal(sanitize.readRuns([null, { id: '../etc' }, { id: 'ok', settings: null, history: 'x' }]).map((r) => [r.id, r.history.length, r.settings.cells.length]), [['ok', 0, 0]], 'runs');
+  const memory = sanitize.readMemory({ kind: 'text', tokens: ['a', 'b'], layers: [{ name: 'x', hidden: [[1, 2], [3]] }, { name: 'y', hidden: [[1, 'q'], [3, 4]], cell: [[1]] }], perStep: [0.1], prediction: { probabilities: [0.4, 0.6], label: 'spam' } });
+  equal([memory.layers.length, memory.layers[0].name, memory.layers[0].hidden[0][1], memory.layers[0].cell, memory.perStep], [1, 'y', null, undefined, undefined], 'memory: ragged layer dropped, bad cell dropped, NaN kept as a gap');
+  equal(sanitize.readMemory({ kind: 'text', tokens: ['a'] }), undefined, 'memory without a prediction');
+  equal(pure.classNames({ probabilities: [0.2, 0.8], label: 'spam' }), ['class 0', 'spam'], 'class names without the host\'s labels');
+  equal(pure.classNames({ probabilities: [0.2, 0.8], label: 'spam', labels: ['ham', 'spam'] }), ['ham', 'spam'], 'class names with them');
+  equal(pure.readState({ tab: 'memory', run: 'a/b', compareRuns: ['x', 'y', 'z', 3] }), { tab: 'memory', selected: null, palette: 'LSTM', run: undefined, compareRuns: ['x', 'y'], bidirectional: false }, 'ui state');
+});
+
+test('training: live curves render and update in place; Stop; best epoch; test results', async () => {
+  const w = await open();
+  await w.model(imdb);
+  await w.send(RUNS_MESSAGE);
+  const notice = 'Training on the pure-JS backend (no native TensorFlow for this platform): expect it to be 10-50x slower.';
+  await w.send({ type: 'training', state: trainingState(15, { notice }) });
+  equal((await w.state()).tab, 'training', 'a run that starts shows the Training tab');
+  const p = w.page;
+  const loss = p.locator('.panel-training .chart-box canvas').first();
+  const acc = p.locator('.panel-training [data-metric="accuracy"] canvas');
+  await drawn(loss, 'loss');
+  await drawn(acc, 'accuracy');
+  const first = await chartOf(loss);
+  equal(first.labels, ['train (per batch)', 'train', 'validation'], 'loss datasets');
+  equal(first.lengths, [15, 1, 1], 'loss points');
+  equal((await chartOf(acc)).lengths, [15, 1, 1], 'accuracy points');
+  equal(await p.locator('.train-status .status-item').allTextContents(), ['epoch2/3', 'step5/10', 'speed1,285 samples/s', 'ETA29 s', 'backendtensorflow (native)'], 'status line');
+  equal(await p.locator('.train-notice').textContent(), notice, 'notice shown');
+  assert((await p.locator('.train-data').textContent()).startsWith('SpamAssassin: 6,046 messages'), 'data summary');
+  equal(await p.locator('vscode-tab-header.tab-training vscode-badge').textContent(), '2/3', 'tab badge');
+  await loss.evaluate((c) => (window.__lossChart = c.chart));
+
+  await w.send({ type: 'training', state: trainingState(25, { notice }) });
+  const second = await chartOf(loss);
+  equal(second.id, first.id, 'same chart');
+  assert(await loss.evaluate((c) => c.chart === window.__lossChart), 'the chart is updated, not re-created');
+  equal(second.lengths, [25, 2, 2], 'more points');
+  equal((await chartOf(acc)).lengths, [25, 2, 2], 'accuracy updated');
+  equal(await p.locator('.panel-training .chart-box canvas').count(), 2, 'no extra charts');
+
+  const stop = p.locator('vscode-button.stop-button');
+  assert(!(await stop.evaluate((b) => b.disabled)), 'Stop enabled while running');
+  assert(await p.locator('vscode-button.train-button').evaluate((b) => b.disabled), 'Train disabled while running');
+  await w.clearPosted();
+  await stop.click();
+  equal(await w.next('stop'), { type: 'stop' }, 'stop posted');
+  assert(await stop.evaluate((b) => b.disabled && b.textContent.includes('Stopping')), 'Stop says it is stopping');
+
+  await w.send({ type: 'training', state: DONE });
+  assert(await stop.evaluate((b) => b.disabled), 'Stop disabled when done');
+  assert(!(await p.locator('vscode-button.train-button').evaluate((b) => b.disabled)), 'Train enabled again');
+  equal(await p.locator('.run-pill').textContent(), 'Done', 'status');
+  equal((await chartOf(loss)).lengths, [30, 3, 3], 'final points');
+  equal(await p.locator('.panel-training .chart-box').first().getAttribute('data-marker'), '2', 'best epoch marked');
+  // The marker is drawn: a column of the theme's green (#89d185) at epoch 2.
+  const green = await loss.evaluate((c) => {
+    const chart = c.chart;
+    const r = window.devicePixelRatio || 1;
+    const x = Math.round(chart.scales.x.getPixelForValue(2) * r);
+    const { top, bottom } = chart.chartArea;
+    const copy = document.createElement('canvas');
+    copy.width = c.width;
+    copy.height = c.height;
+    const ctx = copy.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(c, 0, 0);
+    const { data } = ctx.getImageData(x - 1, Math.round(top * r), 3, Math.round((bottom - top) * r));
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i] - 137) < 30 && Math.abs(data[i + 1] - 209) < 30 && Math.abs(data[i + 2] - 133) < 30 && data[i + 3] > 100) n++;
+    return n;
+  });
+  assert(green > 40, `marker drawn (${green} green pixels)`);
+  equal(await p.locator('.train-outcome .total-label').allTextContents(), ['Test accuracy', 'Test loss', 'Best epoch'], 'test tiles');
+  equal(await p.locator('.train-outcome .total-value').allTextContents(), ['97.2%', '0.085', '2 of 3'], 'test values');
+  equal(await p.locator('.test-best .total-note').textContent(), '3 epochs · stopped early', 'stopped early');
+  assert(!(await p.locator('vscode-tab-header.tab-training vscode-badge').isVisible()), 'badge hidden when done');
+  await w.done();
+});
+
+test('training: Train posts train; Restricted Mode disables it with the reason; a failure shows its error', async () => {
+  const w = await open({ state: { tab: 'training' } });
+  const p = w.page;
+  const train = p.locator('vscode-button.train-button');
+  assert(await p.locator('.train-empty').isVisible(), 'placeholder before any run');
+  const reason = 'Training is off in Restricted Mode: RNN Studio trains only in trusted workspaces.';
+  await w.send({ type: 'runs', runs: [], canTrain: false, reason });
+  assert(await train.evaluate((b) => b.disabled), 'Train disabled');
+  equal(await p.locator('.training .train-why').textContent(), reason, 'reason shown');
+  await w.clearPosted();
+  await train.click({ force: true });
+  equal(await w.posted(), [], 'nothing posted');
+  await w.send({ type: 'runs', runs: [], canTrain: true });
+  assert(!(await train.evaluate((b) => b.disabled)), 'Train enabled');
+  await train.click();
+  equal(await w.next('train'), { type: 'train' }, 'train posted');
+  assert(await train.evaluate((b) => b.disabled), 'a double click does not train twice');
+  await w.send({ type: 'training', state: { ...trainingState(12), status: 'failed', error: 'data/spam.csv line 17: the label "maybe" is neither ham nor spam.' } });
+  equal(await p.locator('.train-error').textContent(), 'data/spam.csv line 17: the label "maybe" is neither ham nor spam.', 'error shown');
+  equal(await p.locator('.run-pill').textContent(), 'Failed', 'status');
+  assert(!(await train.evaluate((b) => b.disabled)), 'Train enabled after a failure');
+  await w.done();
+});
+
+test('runs: listed newest first; two ticked runs overlay; delete posts deleteRun after confirming', async () => {
+  const w = await open({ state: { tab: 'runs' } });
+  const p = w.page;
+  await w.send(RUNS_MESSAGE);
+  const items = p.locator('.run-item');
+  equal(await items.count(), 3, 'runs');
+  equal(await p.locator('.run-epochs').allTextContents(), ['3 epochs · best 2 · stopped early', '5 epochs · best 4', '2 epochs · cancelled'], 'epochs');
+  equal(await items.nth(0).locator('.run-metric').allTextContents(), ['test accuracy97.2%', 'test loss0.085'], 'test metrics');
+  equal(await items.nth(2).locator('.run-metric').allTextContents(), ['not tested'], 'untested run');
+  equal(await items.nth(1).locator('.chip').allTextContents(), ['cellsGRU', 'params1,321,729', 'optimizeradam', 'lr5e-4', 'batch32', 'backendtensorflow', 'speed1,530 samples/s', 'time59 s'], 'settings');
+  equal(await items.nth(0).locator('.run-tag').allTextContents(), ['newest', 'stopped early'], 'tags');
+  equal(await p.locator('vscode-tab-header.tab-runs vscode-badge').textContent(), '3', 'tab badge');
+
+  await items.nth(0).locator('vscode-checkbox').click();
+  await items.nth(1).locator('vscode-checkbox').click();
+  equal((await w.state()).compareRuns, [RUNS[0].id, RUNS[1].id], 'ticked runs remembered');
+  const overlay = p.locator('.run-overlay .chart-box canvas');
+  equal(await overlay.count(), 2, 'loss and accuracy overlays');
+  await drawn(overlay.first(), 'overlay');
+  const o = await chartOf(overlay.first());
+  equal(o.labels, ['A train', 'A validation', 'B train', 'B validation'], 'overlaid datasets');
+  equal(o.lengths, [3, 3, 5, 5], 'each run its history');
+  equal((await chartOf(overlay.nth(1))).lengths, [3, 3, 5, 5], 'accuracy overlay');
+  assert(await items.nth(0).evaluate((e) => e.classList.contains('is-a')) && (await items.nth(1).evaluate((e) => e.classList.contains('is-b'))), 'A and B marked');
+  await items.nth(2).locator('vscode-checkbox').click();
+  equal((await w.state()).compareRuns, [RUNS[1].id, RUNS[2].id], 'a third tick replaces the oldest');
+  equal((await chartOf(overlay.first())).lengths, [5, 5, 2, 2], 'overlay follows');
+
+  await w.clearPosted();
+  await items.nth(0).locator('vscode-toolbar-button.run-delete').click();
+  const confirm = items.nth(0).locator('vscode-button.run-confirm-delete');
+  await confirm.waitFor();
+  equal(await w.posted(), [], 'nothing deleted before confirming');
+  await p.keyboard.press('Escape');
+  await items.nth(0).locator('vscode-toolbar-button.run-delete').waitFor();
+  equal(await items.nth(0).locator('vscode-button.run-confirm-delete').count(), 0, 'Escape cancels');
+  await p.waitForFunction(() => document.activeElement?.classList.contains('run-delete'), null, { timeout: 2000 }).catch(() => {
+    throw new Error('focus did not return to the trash button');
+  });
+  // By keyboard: Enter on the trash button, then Enter on "Confirm delete", which has taken focus.
+  await items.nth(2).locator('vscode-toolbar-button.run-delete button').focus();
+  await p.keyboard.press('Enter');
+  await p.waitForFunction(() => document.activeElement?.classList.contains('run-confirm-delete'), null, { timeout: 2000 });
+  await p.keyboard.press('Enter');
+  equal(await w.next('deleteRun'), { type: 'deleteRun', runId: RUNS[2].id }, 'deleteRun');
+  equal(await items.nth(2).locator('.run-deleting').textContent(), 'Deleting…', 'marked while the host deletes');
+  await w.send({ ...RUNS_MESSAGE, runs: RUNS.slice(0, 2) });
+  equal(await items.count(), 2, 'gone after the host confirms');
+  equal((await w.state()).compareRuns, [RUNS[1].id], 'a deleted run is no longer ticked');
+  await w.done();
+});
+
+test('memory: a typed sentence posts inspect, then a heatmap per layer (+ LSTM cell state) over its tokens and the per-step curve', async () => {
+  const w = await open({ state: { tab: 'memory' } });
+  const p = w.page;
+  await w.send(RUNS_MESSAGE);
+  equal(await p.locator('vscode-single-select.memory-run').evaluate((s) => s.value), RUNS[0].id, 'newest run picked');
+  const text = 'congratulations you have won a free cruise call now to claim zyzzyva';
+  await p.locator('vscode-textfield.memory-text input').fill(text);
+  await w.clearPosted();
+  await p.locator('vscode-textfield.memory-text input').press('Enter');
+  equal(await w.next('inspect'), { type: 'inspect', runId: RUNS[0].id, text }, 'inspect');
+  assert(await p.locator('.memory-results .busy').isVisible(), 'busy while the host works');
+  await w.send(MEMORY_TEXT);
+
+  equal(await p.locator('.memory-results .layer-memory-name').allTextContents(), ['bidirectional', 'lstm_1'], 'one card per recurrent layer');
+  const blocks = p.locator('.heatmap-block');
+  equal(await blocks.count(), 3, 'hidden, hidden + cell');
+  equal(await p.locator('.heatmap-cell-state').count(), 1, 'cell state for the LSTM only');
+  equal(await p.locator('.heatmap-block .heatmap-what').allTextContents(), ['hidden state', 'hidden state', 'cell state'], 'what each map shows');
+  for (let i = 0; i < 3; i++) {
+    const canvas = blocks.nth(i).locator('canvas');
+    await drawn(canvas, `heatmap ${i}`);
+    equal(await blocks.nth(i).locator('.heatmap-token').evaluateAll((ts) => ts.map((t) => t.title)), TOKENS, `tokens under heatmap ${i} (padding skipped)`);
+  }
+  // Tokens sit under their columns, left to right.
+  const shown = await blocks.nth(0).locator('.heatmap-token-text').first().textContent();
+  assert(shown.endsWith('…') && 'congratulations'.startsWith(shown.slice(0, -1)), `a long token is shortened to its column (${shown})`);
+  const xs = await blocks.nth(0).locator('.heatmap-token').evaluateAll((ts) => ts.map((t) => t.getBoundingClientRect().left));
+  assert(xs.every((x, i) => i === 0 || x > xs[i - 1]), 'tokens in order');
+  equal(await p.locator('.memory-padding').textContent(), '4 padding steps not shown.', 'padding note');
+  const legend = await blocks.nth(2).locator('.heat-legend').textContent();
+  assert(/^−2\.\d+\+2\.\d+$/.test(legend), `cell state legend in its own scale (${legend})`);
+
+  const perStep = p.locator('.memory-results .chart-box canvas');
+  await drawn(perStep, 'per-step curve');
+  const c = await chartOf(perStep);
+  equal(c.lengths, [12, 12], 'one point per token');
+  equal(c.categories, TOKENS, 'tokens on the x axis');
+  equal(await p.locator('.memory-prediction .prediction-label').textContent(), 'spam', 'final label');
+  equal(await p.locator('.memory-prediction .prediction-prob').textContent(), '96.3%', 'final probability');
+
+  // Hover and keyboard read out unit, token and value.
+  const map = blocks.nth(1).locator('canvas');
+  const box = await map.boundingBox();
+  await p.mouse.move(box.x + box.width - 10, box.y + 5);
+  const tip = blocks.nth(1).locator('.heatmap-tip');
+  assert(await tip.isVisible(), 'tooltip on hover');
+  assert(/^unit 0 · step 16 “<OOV>” · -?\d\.\d{3}$/.test(await tip.textContent()), `hover text: ${await tip.textContent()}`);
+  await p.mouse.move(box.x - 20, box.y - 20);
+  assert(!(await tip.isVisible()), 'tooltip hidden when the pointer leaves');
+  await map.focus();
+  await p.keyboard.press('ArrowRight');
+  await p.keyboard.press('ArrowDown');
+  assert(/^unit 1 · step 6 “you” · /.test(await tip.textContent()), `keyboard text: ${await tip.textContent()}`);
+
+  await w.clearPosted();
+  await p.locator('vscode-button.sample-next').click();
+  equal(await w.next('inspect'), { type: 'inspect', runId: RUNS[0].id, sample: 1 }, 'next test sample');
+  await w.send({ type: 'memory', runId: RUNS[0].id, error: 'Test sample 1 is out of range.' });
+  equal(await p.locator('.memory-error').textContent(), 'Test sample 1 is out of range.', 'error shown');
+  await w.done();
+});
+
+test('memory: a series run shows actual vs predicted vs the naive baseline', async () => {
+  const w = await open({ state: { tab: 'memory' } });
+  const p = w.page;
+  await w.send(SERIES_RUNS);
+  await w.clearPosted();
+  await p.locator('vscode-button.memory-show').click();
+  equal(await w.next('inspect'), { type: 'inspect', runId: 'series-run' }, 'inspect a series run');
+  await w.send(MEMORY_SERIES);
+  const chart = p.locator('.memory-results .chart-box canvas');
+  await drawn(chart, 'series');
+  const c = await chartOf(chart);
+  equal(c.labels, ['actual', 'predicted', 'naive (tomorrow = today)'], 'series');
+  equal(c.lengths, [60, 60, 60], 'points');
+  equal(await p.locator('.memory-results .total-value').allTextContents(), ['1.482', '1.913', '23% better'], 'MAEs');
+  mkdirSync(artifacts, { recursive: true });
+  await p.screenshot({ path: path.join(artifacts, 'memory-series-dark.png'), fullPage: true });
+  await w.done();
+});
+
+test('predict: posts predict with the picked run and shows the label and a bar per class', async () => {
+  const w = await open({ state: { tab: 'memory' } });
+  const p = w.page;
+  await w.send(RUNS_MESSAGE);
+  const select = p.locator('vscode-single-select.memory-run');
+  await select.click();
+  await select.locator('li.option').nth(1).click();
+  equal((await w.state()).run, RUNS[1].id, 'picked run remembered');
+  await p.locator('vscode-textfield.memory-text input').fill('');
+  await w.clearPosted();
+  await p.locator('vscode-button.memory-predict').click();
+  equal(await w.posted(), [], 'an empty message is not sent');
+  assert(await p.locator('vscode-textfield.memory-text').evaluate((f) => f.invalid), 'field marked');
+  await p.locator('vscode-textfield.memory-text input').fill('Lunch at noon?');
+  await p.locator('vscode-button.memory-predict').click();
+  equal(await w.next('predict'), { type: 'predict', runId: RUNS[1].id, text: 'Lunch at noon?' }, 'predict');
+  await w.send({ type: 'prediction', runId: RUNS[1].id, predictions: [{ input: 'Lunch at noon?', probabilities: [0.8862, 0.1138], label: 'ham', labels: ['ham', 'spam'] }] });
+  equal(await p.locator('.prediction-box .prediction-label').textContent(), 'ham', 'label');
+  equal(await p.locator('.prediction-box .prob-label').allTextContents(), ['ham', 'spam'], 'classes');
+  equal(await p.locator('.prediction-box .prob-value').allTextContents(), ['88.6%', '11.4%'], 'probabilities');
+  equal(await p.locator('.prediction-box meter').evaluateAll((ms) => ms.map((m) => m.value)), [0.8862, 0.1138], 'bars');
+  await w.send({ type: 'prediction', runId: RUNS[1].id, error: 'The trainer exited (code 1).' });
+  equal(await p.locator('.prediction-error').textContent(), 'The trainer exited (code 1).', 'error');
+  await w.done();
+});
+
+test('compare: posts compareCells with the checkbox, renders the table and overlaid validation curves', async () => {
+  const w = await open({ state: { tab: 'compare' } });
+  const p = w.page;
+  await w.send(RUNS_MESSAGE);
+  const start = p.locator('vscode-button.compare-start');
+  await p.locator('vscode-checkbox.compare-bidirectional').click();
+  equal((await w.state()).bidirectional, true, 'checkbox remembered');
+  await w.clearPosted();
+  await start.click();
+  equal(await w.next('compareCells'), { type: 'compareCells', bidirectional: true }, 'compareCells');
+  await w.send(COMPARISON);
+  assert(await start.evaluate((b) => b.disabled), 'disabled while comparing');
+  const rows = p.locator('.compare-table vscode-table-row');
+  equal(await rows.count(), 3, 'rows');
+  equal(await rows.nth(1).locator('vscode-table-cell').allTextContents(), ['LSTM', '1,338,049', '1 min 15 s', '97.5%', '97.2%best', 'done'], 'LSTM row');
+  equal(await rows.nth(2).locator('vscode-table-cell').allTextContents(), ['GRU', '1,328,641', '–', '92.9%', '–', 'running…'], 'running row');
+  const chart = p.locator('.compare-curves canvas');
+  await drawn(chart, 'comparison');
+  equal((await chartOf(chart)).lengths, [3, 3, 2], 'validation curves');
+
+  await w.send(COMPARISON_DONE);
+  await w.send({ type: 'training', state: { ...trainingState(6), status: 'running', label: 'compare: GRU' } });
+  assert(await start.evaluate((b) => b.disabled), 'disabled while a training runs');
+  await w.send({ type: 'training', state: DONE });
+  assert(!(await start.evaluate((b) => b.disabled)), 'enabled when all is done');
+  equal(await rows.count(), 4, 'Bidirectional row');
+  equal(await rows.nth(3).locator('.compare-error').textContent(), 'Out of memory: the batch of 32 x 200 x 256 did not fit.', 'failed row says why');
+  equal(await p.locator('.compare-table .best-badge').count(), 1, 'one best');
+  assert((await rows.nth(1).getAttribute('class')).includes('is-best'), 'LSTM best');
+  const c = await chartOf(chart);
+  equal([c.labels, c.lengths], [['SimpleRNN', 'LSTM', 'GRU'], [3, 3, 3]], 'curves of the finished rows');
+  await w.send({ type: 'runs', runs: [], canTrain: false, reason: 'Restricted Mode.' });
+  assert(await start.evaluate((b) => b.disabled), 'disabled in Restricted Mode');
+  equal(await p.locator('.compare .train-why').textContent(), 'Restricted Mode.', 'reason');
+  await w.done();
+});
+
+test('training views ignore malformed nested fields without errors', async () => {
+  const w = await open({ state: { tab: 'training' } });
+  const p = w.page;
+  await w.send({ type: 'training', state: { status: 'running', epochs: 'x', history: [null, { loss: 'x' }, { loss: 0.5, val_loss: 0.6 }], batches: [{ x: 'a' }, null, { x: 0.1, logs: { loss: 0.4 } }] } });
+  await drawn(p.locator('.panel-training canvas').first(), 'loss');
+  equal((await chartOf(p.locator('.panel-training canvas').first())).lengths, [1, 1, 1], 'good points kept');
+  await w.send({ type: 'training', state: { status: 'exploded', history: [], batches: [] } });
+  equal(await p.locator('.run-pill').textContent(), 'Training', 'unknown status ignored');
+  await w.send({ type: 'runs', runs: [null, 7, { id: '../../etc' }, { id: 'ok-run', history: 'x', settings: { cells: 'LSTM' } }], canTrain: true });
+  await tab(w, 'runs');
+  equal(await p.locator('.run-item').count(), 1, 'only the readable run');
+  await tab(w, 'memory');
+  await w.send({ type: 'memory', runId: 'ok-run', result: { kind: 'text', tokens: ['a'], layers: 'x' } });
+  equal(await p.locator('.memory-error').textContent(), 'The answer was not readable.', 'unreadable memory');
+  await w.send({ type: 'memory', runId: 'ok-run', result: { kind: 'text', tokens: ['a', 'b'], layers: [{ name: 'l', hidden: [[1], [2, 3]] }], prediction: { probabilities: 'x' } } });
+  equal(await p.locator('.heatmap').count(), 0, 'ragged layer not drawn');
+  await w.send({ type: 'comparison', rows: [null, { cell: 5 }, { cell: 'GRU', status: 'odd', history: [{ val_accuracy: 'x' }] }], running: false });
+  await tab(w, 'compare');
+  equal(await p.locator('.compare-table vscode-table-row').count(), 1, 'one readable row');
+  await w.send({ type: 'prediction', runId: 'ok-run', predictions: 'x' });
+  await w.done();
+});
+
+for (const theme of ['light', 'dark', 'high-contrast']) {
+  test(`${theme} theme: training, memory and compare views`, async () => {
+    const w = await open({ theme });
+    const p = w.page;
+    await p.setViewportSize({ width: 900, height: 1000 });
+    await w.model(modelMessage('spam-lstm'));
+    await w.send(RUNS_MESSAGE);
+    await w.send({ type: 'training', state: trainingState(25) });
+    const canvases = p.locator('.panel-training canvas');
+    for (let i = 0; i < 2; i++) await drawn(canvases.nth(i), 'training chart');
+    mkdirSync(artifacts, { recursive: true });
+    await p.screenshot({ path: path.join(artifacts, `training-running-${theme}.png`), fullPage: true });
+    await w.send({ type: 'training', state: DONE });
+    for (let i = 0; i < 2; i++) await drawn(canvases.nth(i), 'training chart');
+    await p.screenshot({ path: path.join(artifacts, `training-${theme}.png`), fullPage: true });
+
+    await tab(w, 'memory');
+    await p.locator('vscode-textfield.memory-text input').fill(MEMORY_TEXT.result.input);
+    await w.send(MEMORY_TEXT);
+    await drawn(p.locator('.heatmap canvas').first(), 'heatmap');
+    await drawn(p.locator('.memory-results .chart-box canvas'), 'per-step');
+    await p.screenshot({ path: path.join(artifacts, `memory-${theme}.png`), fullPage: true });
+
+    await tab(w, 'compare');
+    await w.send(COMPARISON_LIVE);
+    await drawn(p.locator('.compare-curves canvas'), 'comparison');
+    await p.screenshot({ path: path.join(artifacts, `compare-${theme}.png`), fullPage: true });
+
+    await tab(w, 'runs');
+    await p.locator('.run-item').nth(0).locator('vscode-checkbox').click();
+    await p.locator('.run-item').nth(1).locator('vscode-checkbox').click();
+    await drawn(p.locator('.run-overlay canvas').first(), 'overlay');
+    await p.screenshot({ path: path.join(artifacts, `runs-${theme}.png`), fullPage: true });
+    await w.done();
+  });
+}
+
+test('charts drawn while their tab is hidden appear when it is shown, and follow a theme change', async () => {
+  const w = await open();
+  await w.model(imdb);
+  await w.send({ type: 'training', state: DONE });
+  equal((await w.state()).tab, 'layers', 'a finished run does not take over the panel');
+  await tab(w, 'training');
+  const loss = w.page.locator('.panel-training canvas').first();
+  await drawn(loss, 'loss after the tab is shown');
+  // VS Code rewrites the theme variables on <html> when the user switches themes.
+  await w.page.evaluate(() => document.documentElement.style.setProperty('--vscode-charts-orange', '#ff00aa'));
+  await w.page.waitForFunction(() => document.querySelector('.panel-training canvas').chart.data.datasets.some((d) => d.borderColor === '#ff00aa'), null, { timeout: 2000 });
+  await w.done();
+});
+
+test('the Memory tab and its run survive a reload', async () => {
+  const w = await open({ state: { tab: 'memory', run: RUNS[2].id, compareRuns: [RUNS[0].id] } });
+  await w.send(RUNS_MESSAGE);
+  equal(await w.page.locator('vscode-single-select.memory-run').evaluate((s) => s.value), RUNS[2].id, 'run restored');
+  assert(await w.page.locator('.memory-controls').isVisible(), 'memory tab shown');
+  await tab(w, 'runs');
+  assert(await w.page.locator('.run-item').nth(0).evaluate((e) => e.classList.contains('is-a')), 'ticked run restored');
+  await w.done();
+});
+
 // ---- Run --------------------------------------------------------------------------------------
 
 let passed = 0;
@@ -644,9 +1089,10 @@ try {
   for (const t of tests) {
     if (filter && !t.title.includes(filter)) continue;
     try {
+      const t0 = Date.now();
       await t.fn();
       passed++;
-      console.log(`ok - ${t.title}`);
+      console.log(`ok - ${t.title}${process.env.WEBVIEW_TIMES ? ` (${Date.now() - t0} ms)` : ''}`);
     } catch (err) {
       failed++;
       console.log(`not ok - ${t.title}: ${String(err?.message ?? err).split('\n')[0]}`);

@@ -1,4 +1,5 @@
 import { activationFunction } from './activations';
+import { fusedSequence } from './fused/index';
 import type * as tfType from '@tensorflow/tfjs';
 import type { ConfigDict, Kwargs, LayerVariable, Shape, Tensor, Tensor2D, TF } from './types';
 
@@ -375,13 +376,16 @@ export function defineRecurrentBase(tf: TF) {
         const x = Array.isArray(inputs) ? inputs[0] : inputs;
         const rawMask = this.acceptMask ? (kwargs?.mask as Tensor | Tensor[] | undefined) : undefined;
         const mask = (Array.isArray(rawMask) ? rawMask[0] : rawMask) ?? null;
-        return runSequence(tf, this.kerasCell, x, {
+        const options: SequenceOptions = {
           mask,
           training: kwargs?.training === true,
           goBackwards: this.goBackwards,
           returnSequences: this.returnSequences,
           zeroOutputForMask: this.zeroOutputForMask,
-        });
+        };
+        // The whole sequence as one op with a hand-written gradient when the fused kernels handle
+        // this configuration (fused/index.ts); else step by step.
+        return fusedSequence(tf, this.kerasCell, x, options) ?? runSequence(tf, this.kerasCell, x, options);
       });
     }
 

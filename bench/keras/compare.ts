@@ -1,0 +1,193 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * Training throughput of RNN Studio's recurrent layers against Keras 3 on the same machine, run back
+ * to back: for every configuration, `runs` alternating pairs of measurements (RNN Studio, then Keras,
+ * then Keras, then RNN Studio, ...), each in its own process (`bench/trainCell.ts`,
+ * `bench/keras/bench_keras.py`: same model, batch, timesteps and measurement), then medians, the
+ * ratio of the medians and the peak memory (max RSS) of each side.
+ *
+ * Usage (after `npx tsc -p .`, from anywhere):
+ *   node out/bench/keras/compare.js [--json] [--runs=3] [--quick] [--configs=LSTM:200,GRU:200,...]
+ *                                   [--stock] [--cpu] [--python=PATH]
+ *
+ * - default configurations: LSTM, GRU, SimpleRNN at T=200 (the target), Bidirectional(LSTM) at
+ *   T=200, and the three cells at T=50 and T=500; `--quick`: only the three cells at T=200, 2 runs.
+ *   A configuration is CELL:T or Bi-CELL:T (Bidirectional).
+ * - `--stock` also measures RNN Studio's step-by-step reference path (RNN_STUDIO_FUSED=0).
+ * - `--cpu` also measures the pure-JS backend (RNN_STUDIO_BACKEND=cpu), fused and step by step,
+ *   for LSTM, GRU and SimpleRNN at T=50 and T=200 with few batches (it is slow).
+ * - Keras runs with `--python`, else $RNN_STUDIO_KERAS_PYTHON, else `.venv-keras/bin/python` in the
+ *   repository (see the offline notes); without it only RNN Studio is measured.
+ * Prints a table, or with `--json` one JSON line per configuration:
+ *   {"bench":"train-vs-keras","cell":"LSTM","timesteps":200,"batch":64,"runs":3,
+ *    "samples_per_s":..,"keras_samples_per_s":..,"ratio":..,"peak_rss_mb":..,"keras_peak_rss_mb":..,
+ *    "samples":[..],"keras_samples":[..], ...}
+ */
+
+const root = path.resolve(__dirname, '../../..');
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const json = flag('json');
+const quick = flag('quick');
+const runs = Number(option('runs') ?? (quick ? 2 : 3));
+
+interface Config {
+  cell: string;
+  timesteps: number;
+  bidirectional: boolean;
+}
+
+function parseConfig(s: string): Config {
+  const [name, t] = s.split(':');
+  const bidirectional = name.startsWith('Bi-');
+  return { cell: bidirectional ? name.slice(3) : name, timesteps: Number(t ?? 200), bidirectional };
+}
+
+const defaultConfigs = quick
+  ? ['LSTM:200', 'GRU:200', 'SimpleRNN:200']
+  : ['LSTM:200', 'GRU:200', 'SimpleRNN:200', 'Bi-LSTM:200', 'LSTM:50', 'GRU:50', 'SimpleRNN:50', 'LSTM:500', 'GRU:500', 'SimpleRNN:500'];
+const configs = (option('configs')?.split(',') ?? defaultConfigs).map(parseConfig);
+
+const python = option('python') ?? process.env.RNN_STUDIO_KERAS_PYTHON ?? path.join(root, '.venv-keras', 'bin', 'python');
+const kerasScript = path.join(root, 'bench', 'keras', 'bench_keras.py');
+const haveKeras = existsSync(python) && existsSync(kerasScript);
+
+interface Measurement {
+  samples_per_s: number;
+  peak_rss_mb: number;
+  fused?: boolean;
+  backend?: string;
+  params?: number;
+}
+
+/** About 2-4 s of timed batches per measurement on this machine kind. */
+function batchesFor(c: Config, pureJs: boolean): number {
+  if (pureJs) return 1;
+  const base = c.cell === 'SimpleRNN' ? 16 : 8;
+  return Math.max(4, Math.min(32, Math.round((base * 200) / c.timesteps / (c.bidirectional ? 2 : 1))));
+}
+
+function runOnce(command: string, argv: string[], env: NodeJS.ProcessEnv): Measurement | { error: string } {
+  const r = spawnSync(command, argv, { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...env }, cwd: root, maxBuffer: 1 << 24 });
+  const line = (r.stdout ?? '')
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
+  if (r.status !== 0 || !line) return { error: ((r.stderr ?? '') || String(r.error ?? '')).trim().split('\n').pop() ?? `exit ${r.status}` };
+  return JSON.parse(line) as Measurement;
+}
+
+function ours(c: Config, env: NodeJS.ProcessEnv = {}, pureJs = false) {
+  const argv = [path.join(__dirname, '..', 'trainCell.js'), c.cell, String(c.timesteps), String(batchesFor(c, pureJs)), ...(c.bidirectional ? ['bidirectional'] : [])];
+  return runOnce(process.execPath, argv, env);
+}
+
+function keras(c: Config) {
+  return runOnce(python, [kerasScript, c.cell, String(c.timesteps), String(batchesFor(c, false)), ...(c.bidirectional ? ['bidirectional'] : [])], {});
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const label = (c: Config) => `${c.bidirectional ? `Bidirectional(${c.cell})` : c.cell} T=${c.timesteps}`;
+
+interface Series {
+  samples: number[];
+  rss: number[];
+  errors: string[];
+  fused: boolean[];
+}
+
+function collect(): Series {
+  return { samples: [], rss: [], errors: [], fused: [] };
+}
+
+function add(s: Series, m: Measurement | { error: string }): void {
+  if ('error' in m) s.errors.push(m.error);
+  else {
+    s.samples.push(m.samples_per_s);
+    s.rss.push(m.peak_rss_mb);
+    if (m.fused !== undefined) s.fused.push(m.fused);
+  }
+}
+
+if (!json) {
+  console.log(`Training throughput, batch 64, Embedding(10000, 64) -> cell(128) -> Dense(1); medians of ${runs} alternating runs`);
+  if (!haveKeras) console.log(`(Keras not found at ${python}: RNN Studio only. Pass --python=PATH or set RNN_STUDIO_KERAS_PYTHON.)`);
+  console.log(`${'configuration'.padEnd(26)} ${'RNN Studio'.padStart(10)} ${'Keras'.padStart(8)} ${'ratio'.padStart(6)}  ${'peak MB (ours / Keras)'.padStart(22)}${flag('stock') ? '   step-by-step' : ''}`);
+}
+
+for (const c of configs) {
+  const mine = collect();
+  const theirs = collect();
+  const stock = collect();
+  for (let r = 0; r < runs; r++) {
+    // Alternate the order so neither side always runs first after the other.
+    const pair = [() => add(mine, ours(c)), () => haveKeras && add(theirs, keras(c))];
+    if (r % 2) pair.reverse();
+    for (const f of pair) f();
+    if (flag('stock')) add(stock, ours(c, { RNN_STUDIO_FUSED: '0' }));
+  }
+  const result = {
+    bench: 'train-vs-keras',
+    cell: c.bidirectional ? `Bidirectional(${c.cell})` : c.cell,
+    units: 128,
+    timesteps: c.timesteps,
+    batch: 64,
+    runs,
+    samples_per_s: round1(median(mine.samples)),
+    keras_samples_per_s: haveKeras ? round1(median(theirs.samples)) : null,
+    ratio: haveKeras ? Math.round((median(mine.samples) / median(theirs.samples)) * 100) / 100 : null,
+    peak_rss_mb: Math.round(median(mine.rss)),
+    keras_peak_rss_mb: haveKeras ? Math.round(median(theirs.rss)) : null,
+    fused: mine.fused.every((f) => f),
+    ...(flag('stock') ? { stock_samples_per_s: round1(median(stock.samples)), stock_peak_rss_mb: Math.round(median(stock.rss)) } : {}),
+    samples: mine.samples,
+    keras_samples: theirs.samples,
+    ...(mine.errors.length || theirs.errors.length ? { errors: [...mine.errors, ...theirs.errors.map((e) => `keras: ${e}`)] } : {}),
+  };
+  if (json) console.log(JSON.stringify(result));
+  else {
+    const ratio = result.ratio === null || Number.isNaN(result.ratio) ? '-' : `${result.ratio.toFixed(2)}x`;
+    const mem = `${result.peak_rss_mb} / ${result.keras_peak_rss_mb ?? '-'}`;
+    const extra = flag('stock') ? `   ${result.stock_samples_per_s}` : '';
+    console.log(`${label(c).padEnd(26)} ${String(result.samples_per_s).padStart(10)} ${String(result.keras_samples_per_s ?? '-').padStart(8)} ${ratio.padStart(6)}  ${mem.padStart(22)}${extra}`);
+    for (const e of result.errors ?? []) console.log(`  error: ${e}`);
+  }
+}
+
+// The pure-JS backend (slow: one timed batch per measurement).
+if (flag('cpu')) {
+  if (!json) console.log('\nPure-JS backend (RNN_STUDIO_BACKEND=cpu), samples/s: fused kernels / step by step');
+  for (const c of ['LSTM:50', 'GRU:50', 'SimpleRNN:50', 'LSTM:200', 'GRU:200', 'SimpleRNN:200'].map(parseConfig)) {
+    const fused = collect();
+    const stock = collect();
+    for (let r = 0; r < Math.min(runs, 2); r++) {
+      add(fused, ours(c, { RNN_STUDIO_BACKEND: 'cpu' }, true));
+      add(stock, ours(c, { RNN_STUDIO_BACKEND: 'cpu', RNN_STUDIO_FUSED: '0' }, true));
+    }
+    const result = {
+      bench: 'train-pure-js',
+      cell: c.cell,
+      timesteps: c.timesteps,
+      batch: 64,
+      samples_per_s: round1(median(fused.samples)),
+      stock_samples_per_s: round1(median(stock.samples)),
+      ratio: Math.round((median(fused.samples) / median(stock.samples)) * 100) / 100,
+      peak_rss_mb: Math.round(median(fused.rss)),
+      stock_peak_rss_mb: Math.round(median(stock.rss)),
+    };
+    if (json) console.log(JSON.stringify(result));
+    else console.log(`${label(c).padEnd(26)} ${String(result.samples_per_s).padStart(10)} / ${result.stock_samples_per_s}  (${result.ratio}x; peak ${result.peak_rss_mb} / ${result.stock_peak_rss_mb} MB)`);
+  }
+}

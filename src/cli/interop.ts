@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { defaultImportPath, defaultScriptPath, exportKerasFile, importFile, InteropFileError, type DistributionStrategy, type ImportKind } from '../interop';
+
+/**
+ * `rnn-studio export keras` and `rnn-studio import`. Exit codes as the rest of the CLI: 0 done
+ * without diagnostics, 1 done but with diagnostics (what Keras or the schema cannot express; the
+ * file is still written), 2 bad usage or an unreadable input (nothing written).
+ */
+
+type Output = { out: (s: string) => void; err: (s: string) => void };
+
+export const INTEROP_USAGE = `  export keras FILE [--run RUN_DIR] [--out model.py] [--strategy none|mirrored|multiworker] [--data-root DIR] [--force]
+                           a self-contained Keras 3 script (model, data pipeline, training;
+                           --weights RUN_DIR loads a run's weights); default out: FILE's name .py
+  import FILE [--out X.rnn.json] [--kind keras-json|keras-archive-config|tfjs] [--force]
+                           a .rnn.json from a Keras model JSON (model.to_json()), a .keras
+                           archive or a TF.js model.json; default out: FILE's name .rnn.json
+  (--out - writes to standard output)`;
+
+function parse(args: string[], valued: string[], flags: string[]): { values: Record<string, string>; flags: Set<string>; rest: string[]; bad?: string } {
+  const values: Record<string, string> = {};
+  const set = new Set<string>();
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith('--')) {
+      const name = a.slice(2);
+      if (flags.includes(name)) set.add(name);
+      else if (valued.includes(name) && i + 1 < args.length) values[name] = args[++i];
+      else return { values, flags: set, rest, bad: a };
+    } else rest.push(a);
+  }
+  return { values, flags: set, rest };
+}
+
+async function write(target: string, text: string, force: boolean, io: Output): Promise<boolean> {
+  if (target === '-') {
+    io.out(text.replace(/\n$/, ''));
+    return true;
+  }
+  if (existsSync(target) && !force) {
+    io.err(`rnn-studio: ${target} exists; pass --force to replace it, or --out another file.`);
+    return false;
+  }
+  try {
+    await writeFile(target, text);
+  } catch (e) {
+    io.err(`rnn-studio: cannot write ${target}: ${(e as Error).message}`);
+    return false;
+  }
+  return true;
+}
+
+const STRATEGIES = ['none', 'mirrored', 'multiworker'];
+
+export async function exportCommand(args: string[], io: Output): Promise<number> {
+  const { values, flags, rest, bad } = parse(args, ['run', 'out', 'strategy', 'data-root'], ['force']);
+  if (bad || rest.length !== 2 || rest[0] !== 'keras') {
+    io.err(bad ? `rnn-studio: unknown or incomplete option ${bad}` : rest[0] !== 'keras' ? 'rnn-studio: export supports one target: export keras FILE.' : 'rnn-studio: export keras takes one model file.');
+    io.err(`Usage:\n${INTEROP_USAGE}`);
+    return 2;
+  }
+  if (values.strategy && !STRATEGIES.includes(values.strategy)) {
+    io.err(`rnn-studio: --strategy is one of ${STRATEGIES.join(', ')}; got "${values.strategy}".`);
+    return 2;
+  }
+  const file = rest[1];
+  const out = values.out ?? defaultScriptPath(file);
+  let result;
+  try {
+    result = await exportKerasFile(file, { runDir: values.run, strategy: values.strategy as DistributionStrategy | undefined, dataRoot: values['data-root'] && path.resolve(values['data-root']), outPath: out });
+  } catch (e) {
+    if (e instanceof InteropFileError) {
+      io.err(`rnn-studio: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  for (const d of result.diagnostics) io.err(`${file}: ${d}`);
+  if (!result.code) return 2;
+  if (!(await write(out, result.code, flags.has('force'), io))) return 2;
+  if (out !== '-') io.err(`Wrote ${out}: python ${out} --summary-only${values.run ? ` | --weights --predict ...` : ''} | --epochs N | --strategy mirrored`);
+  return result.diagnostics.length ? 1 : 0;
+}
+
+const KINDS: ImportKind[] = ['keras-json', 'keras-archive-config', 'tfjs'];
+
+export async function importCommand(args: string[], io: Output): Promise<number> {
+  const { values, flags, rest, bad } = parse(args, ['out', 'kind'], ['force']);
+  if (bad || rest.length !== 1) {
+    io.err(bad ? `rnn-studio: unknown or incomplete option ${bad}` : 'rnn-studio: import takes one file.');
+    io.err(`Usage:\n${INTEROP_USAGE}`);
+    return 2;
+  }
+  if (values.kind && !KINDS.includes(values.kind as ImportKind)) {
+    io.err(`rnn-studio: --kind is one of ${KINDS.join(', ')}; got "${values.kind}".`);
+    return 2;
+  }
+  const file = rest[0];
+  let result;
+  try {
+    result = await importFile(file, values.kind as ImportKind | undefined);
+  } catch (e) {
+    if (e instanceof InteropFileError) {
+      io.err(`rnn-studio: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  for (const d of result.diagnostics) io.err(`${file}: ${d}`);
+  if (!result.modelText) return 1;
+  const out = values.out ?? defaultImportPath(file);
+  if (!(await write(out, result.modelText, flags.has('force'), io))) return 2;
+  if (out !== '-') io.err(`Wrote ${out}`);
+  return result.diagnostics.length ? 1 : 0;
+}
