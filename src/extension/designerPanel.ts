@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { applyLayerEdit, formatSummary, type ModelAnalysis } from '../core';
 import { isFromDesignerMessage, type FromDesignerMessage, type ToDesignerMessage } from '../protocol/designer';
@@ -195,7 +196,7 @@ export class DesignerPanels implements vscode.Disposable {
         if (!document) return;
         // Series models take the path of a CSV with the latest rows instead of a text.
         const series = this.store.get(document).inputShape?.length === 3;
-        const answer = await this.training.predict(document, message.runId, series ? [] : [message.text], series ? message.text : undefined).then(
+        const answer = await this.training.predict(document, message.runId, series ? [] : [message.text], series ? path.resolve(path.dirname(document.uri.fsPath), message.text) : undefined).then(
           (predictions) => ({ predictions }),
           (e: Error) => ({ error: e.message }),
         );
