@@ -186,7 +186,7 @@ await session('dark', async (page, ws) => {
 
 await session('light', async (page) => {
   await check('light theme: the designer renders the stack', async () => {
-    await openFile(page, 'seattle-weather-forecast.rnn.json');
+    await openFile(page, 'tutorial-temperature-lstm.rnn.json');
     await runCommand(page, 'RNN Studio: Open Designer');
     const frame = await designerFrame(page);
     const text = await frame.locator('body').innerText();
