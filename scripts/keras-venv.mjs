@@ -15,7 +15,9 @@
 //
 // Run it directly to set the venv up: `node scripts/keras-venv.mjs`.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -118,7 +120,9 @@ export async function ensureKerasVenv({ root = repoRoot, log = (s) => process.st
     const v = probe(python);
     if (v) return { python, ...v, created: false };
   }
-  return withLock(path.join(root, '.venv-keras.lock'), async () => {
+  // The lock lives in the temporary folder, so a killed run leaves nothing in the repository.
+  const lock = path.join(tmpdir(), `rnn-studio-keras-venv-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}.lock`);
+  return withLock(lock, async () => {
     if (existsSync(python)) {
       const v = probe(python); // another process may have finished it while we waited
       if (v) return { python, ...v, created: false };

@@ -81,7 +81,7 @@ export async function exportCommand(args: string[], io: Output): Promise<number>
   for (const d of result.diagnostics) io.err(`${file}: ${d}`);
   if (!result.code) return 2;
   if (!(await write(out, result.code, flags.has('force'), io))) return 2;
-  if (out !== '-') io.err(`Wrote ${out}: python ${out} --summary-only${values.run ? ` | --weights --predict ...` : ''} | --epochs N | --strategy mirrored`);
+  if (out !== '-') io.err(`Wrote ${out}. Try: python ${out} --summary-only${values.run ? `; python ${out} --weights --predict ...` : ''}`);
   return result.diagnostics.length ? 1 : 0;
 }
 

@@ -443,13 +443,15 @@ function checkRunWeights(ctx: Context, runModelJson: string): void {
     const layer = s.name.split('/')[0];
     sizes.set(layer, (sizes.get(layer) ?? 0) + s.shape.reduce((a, b) => a * b, 1));
   }
+  const problems: string[] = [];
   for (const l of ctx.analysis.layers) {
     const expected = l.trainableParams + l.nonTrainableParams;
     const got = sizes.get(l.name) ?? 0;
     sizes.delete(l.name);
-    if (got !== expected) {
-      ctx.diagnostics.push(`error run-weights at layers[${l.index}]: the run has ${got.toLocaleString('en-US')} weights for layer "${l.name}" but this model's ${l.type} has ${expected.toLocaleString('en-US')}: the run was trained from a different model.`);
-    }
+    if (got !== expected) problems.push(`${l.type} "${l.name}" has ${expected.toLocaleString('en-US')} weights, the run ${got.toLocaleString('en-US')}`);
   }
-  for (const [name] of sizes) ctx.diagnostics.push(`error run-weights: the run has weights of a layer "${name}" that this model does not have.`);
+  if (sizes.size) problems.push(`the run has layers this model does not: ${[...sizes.keys()].map((n) => `"${n}"`).join(', ')}`);
+  if (problems.length) {
+    ctx.diagnostics.push(`error run-weights: the run's weights do not fit this model (was it trained from another model?): ${problems.join('; ')}.`);
+  }
 }

@@ -586,12 +586,13 @@ function checkBackwardLayer(forward: Json, backward: Json, where: string, imp: I
   }
 }
 
-/** type, name, then the schema's key order. */
+/** type, name, then the schema's key order, the wrapped layer last (as the examples write them). */
 function orderKeys(layer: Json, props: Record<string, unknown>): Json {
   const out: Json = { type: layer.type };
   if (layer.name !== undefined) out.name = layer.name;
-  for (const k of Object.keys(props)) if (k !== 'type' && k !== 'name' && layer[k] !== undefined) out[k] = layer[k];
-  for (const [k, v] of Object.entries(layer)) if (!(k in out)) out[k] = v;
+  for (const k of Object.keys(props)) if (!['type', 'name', 'layer'].includes(k) && layer[k] !== undefined) out[k] = layer[k];
+  for (const [k, v] of Object.entries(layer)) if (!(k in out) && k !== 'layer') out[k] = v;
+  if (layer.layer !== undefined) out.layer = layer.layer;
   return out;
 }
 

@@ -80,6 +80,27 @@ function run(command: string, args: string[], options: { cwd?: string; timeoutMs
   });
 }
 
+/** At most two heavy processes (Python with TensorFlow, the trainer) at a time: the machines have two cores. */
+const queue: (() => void)[] = [];
+let running = 0;
+function limited<T>(fn: () => Promise<T>): Promise<T> {
+  const start = (): Promise<T> => {
+    running++;
+    return fn().finally(() => {
+      running--;
+      queue.shift()?.();
+    });
+  };
+  if (running < 2) return start();
+  return new Promise<T>((resolve, reject) => queue.push(() => void start().then(resolve, reject)));
+}
+
+/** Started in before() and awaited by a test later: mark as handled so an early failure cannot crash the file. */
+function early<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 const work = mkdtempSync(path.join(tmpdir(), 'rnn-interop-'));
 const timings: string[] = [];
 
@@ -113,7 +134,7 @@ interface HarnessResult {
 async function harness(py: string, name: string, jobs: { script: string; argv: string[]; layers?: boolean }[]): Promise<HarnessResult[]> {
   const jobsFile = write(path.join(work, `${name}-jobs.json`), JSON.stringify(jobs));
   const resultsFile = path.join(work, `${name}-results.json`);
-  const r = await run(py, [path.join(repoRoot, 'test', 'fixtures', 'interop', 'run_scripts.py'), jobsFile, resultsFile], { timeoutMs: 300_000 });
+  const r = await limited(() => run(py, [path.join(repoRoot, 'test', 'fixtures', 'interop', 'run_scripts.py'), jobsFile, resultsFile], { timeoutMs: 300_000 }));
   timings.push(`${name}: ${jobs.length} scripts in one Python process, ${(r.ms / 1000).toFixed(1)} s`);
   assert.equal(r.code, 0, `${name} harness failed:\n${r.stderr.slice(-3000)}`);
   return JSON.parse(readFileSync(resultsFile, 'utf8'));
@@ -276,7 +297,7 @@ function digest(m: Matrix): { shape: number[]; sha256: string } {
 const trainerPath = path.join(repoRoot, 'dist', 'trainer.js');
 
 async function trainer<T>(job: TrainerJob): Promise<T> {
-  return (await startTrainer(job, { trainerPath }).result) as T;
+  return (await limited(() => startTrainer(job, { trainerPath }).result)) as T;
 }
 
 const trained = new Map<string, Promise<string>>();
@@ -295,10 +316,52 @@ function trainRun(file: string): Promise<string> {
   return p;
 }
 
+// ---- the Python runs ----------------------------------------------------------------------------
+
+/** --summary-only of every model that Keras builds, in one process. */
+async function startSummaries(py: string) {
+  const files = modelsToCheck();
+  const examples = files.filter((f) => f.includes(`${path.sep}examples${path.sep}`));
+  const scripts = files.map((f, i) => exportTo(f, { stem: `summary-${i}-${path.basename(f, '.rnn.json')}` }));
+  const results = await harness(py, 'summaries', scripts.map((script) => ({ script, argv: ['--summary-only'], layers: true })));
+  return { files, examples, results };
+}
+
+/** One epoch of every example with data, on at most 64 samples, in one process. */
+async function startEpochs(py: string) {
+  makeImdbFolder(path.join(work, 'imdb-root'));
+  const examples = readdirSync(path.join(repoRoot, 'examples'))
+    .filter((f) => f.endsWith('.rnn.json'))
+    .map((f) => path.join(repoRoot, 'examples', f))
+    .filter((f) => {
+      const text = readFileSync(f, 'utf8');
+      return analyzeModel(text).diagnostics.every((d) => d.severity !== 'error') && parse(text).data;
+    });
+  const scripts = examples.map((f) => exportTo(f, { stem: `epoch-${path.basename(f, '.rnn.json')}` }));
+  const jobs = scripts.map((script, i) => {
+    const folder = parse(readFileSync(examples[i], 'utf8')).data.source === 'folder';
+    return { script, argv: ['--epochs', '1', '--max-samples', '64', ...(folder ? ['--model-dir', path.join(work, 'imdb-root')] : [])] };
+  });
+  return { examples, results: await harness(py, 'one-epoch', jobs) };
+}
+
+/** The prepared data of every kind of pipeline (--dump-data), in one process. */
+async function startData(py: string) {
+  const cases = dataModels();
+  const scripts = cases.map((c) => exportTo(c.file, { stem: `data-${path.basename(c.file, '.rnn.json')}` }));
+  const dumps = cases.map((c) => path.join(work, `dump-${path.basename(c.file, '.rnn.json')}.json`));
+  const results = await harness(py, 'data', scripts.map((script, i) => ({ script, argv: ['--dump-data', dumps[i], ...(cases[i].cap ? ['--max-samples', String(cases[i].cap)] : [])] })));
+  return { cases, dumps, results };
+}
+
 // ---- the tests ----------------------------------------------------------------------------------
 
 describe('Keras interop, run in TensorFlow 2.21 / Keras 3.15', () => {
   let models: ReturnType<typeof parityModels>;
+  let summaries: ReturnType<typeof startSummaries> | undefined;
+  let epochs: ReturnType<typeof startEpochs> | undefined;
+  let dataDumps: ReturnType<typeof startData> | undefined;
+  let strategies: Promise<ProcessResult[]> | undefined;
 
   before(async () => {
     models = parityModels();
@@ -306,8 +369,13 @@ describe('Keras interop, run in TensorFlow 2.21 / Keras 3.15', () => {
     if (v.created) timings.push(`created .venv-keras (pip install tensorflow-cpu) in ${v.seconds?.toFixed(0)} s`);
     if (!v.python) return;
     assert.ok(existsSync(trainerPath), 'dist/trainer.js is missing: run `npm run build` (npm test does)');
-    // RNN Studio's trainer runs (tfjs) overlap with the Python summaries below.
-    for (const file of Object.values(models)) void trainRun(file).catch(() => undefined);
+    // Everything heavy starts now, two processes at a time; the tests below await their parts.
+    for (const file of Object.values(models)) early(trainRun(file));
+    summaries = early(startSummaries(v.python));
+    epochs = early(startEpochs(v.python));
+    dataDumps = early(startData(v.python));
+    const script = exportTo(models.memory, { stem: 'strategy-memory' });
+    strategies = early(Promise.all(['mirrored', 'multiworker'].map((name) => limited(() => run(v.python!, [script, '--strategy', name, '--epochs', '1', '--max-samples', '100'])))));
   });
 
   after(() => {
@@ -315,13 +383,9 @@ describe('Keras interop, run in TensorFlow 2.21 / Keras 3.15', () => {
   });
 
   it('every example and model fixture: Keras model.summary() of the exported script prints RNN Studio\'s counts, layer by layer, and model.to_json() imports back to the same model', async (t) => {
-    const py = await python(t);
-    if (!py) return;
-    const files = modelsToCheck();
-    const examples = files.filter((f) => f.includes(`${path.sep}examples${path.sep}`));
+    if (!(await python(t))) return;
+    const { files, examples, results } = await summaries!;
     assert.equal(examples.length, readdirSync(path.join(repoRoot, 'examples')).filter((f) => f.endsWith('.rnn.json')).length - 1, 'all examples but mistake-stacked-lstm');
-    const scripts = files.map((f, i) => exportTo(f, { stem: `summary-${i}-${path.basename(f, '.rnn.json')}` }));
-    const results = await harness(py, 'summaries', scripts.map((script) => ({ script, argv: ['--summary-only'], layers: true })));
     let layers = 0;
     results.forEach((r, i) => {
       const file = path.relative(repoRoot, files[i]);
@@ -354,12 +418,8 @@ describe('Keras interop, run in TensorFlow 2.21 / Keras 3.15', () => {
   });
 
   it("the script's data pipeline makes RNN Studio's samples, splits and preprocessor, bit for bit", async (t) => {
-    const py = await python(t);
-    if (!py) return;
-    const cases = dataModels();
-    const scripts = cases.map((c) => exportTo(c.file, { stem: `data-${path.basename(c.file, '.rnn.json')}` }));
-    const dumps = cases.map((c) => path.join(work, `dump-${path.basename(c.file, '.rnn.json')}.json`));
-    const results = await harness(py, 'data', scripts.map((script, i) => ({ script, argv: ['--dump-data', dumps[i], ...(cases[i].cap ? ['--max-samples', String(cases[i].cap)] : [])] })));
+    if (!(await python(t))) return;
+    const { cases, dumps, results } = await dataDumps!;
     for (const [i, c] of cases.entries()) {
       const name = path.basename(c.file);
       assert.equal(results[i].error, null, `${name}: ${results[i].error}`);
@@ -380,22 +440,8 @@ describe('Keras interop, run in TensorFlow 2.21 / Keras 3.15', () => {
   });
 
   it('every example with data trains one epoch in Keras (small samples)', async (t) => {
-    const py = await python(t);
-    if (!py) return;
-    makeImdbFolder(path.join(work, 'imdb-root'));
-    const examples = readdirSync(path.join(repoRoot, 'examples'))
-      .filter((f) => f.endsWith('.rnn.json'))
-      .map((f) => path.join(repoRoot, 'examples', f))
-      .filter((f) => {
-        const text = readFileSync(f, 'utf8');
-        return analyzeModel(text).diagnostics.every((d) => d.severity !== 'error') && parse(text).data;
-      });
-    const scripts = examples.map((f) => exportTo(f, { stem: `epoch-${path.basename(f, '.rnn.json')}` }));
-    const jobs = scripts.map((script, i) => {
-      const folder = parse(readFileSync(examples[i], 'utf8')).data.source === 'folder';
-      return { script, argv: ['--epochs', '1', '--max-samples', '64', ...(folder ? ['--model-dir', path.join(work, 'imdb-root')] : [])] };
-    });
-    const results = await harness(py, 'one-epoch', jobs);
+    if (!(await python(t))) return;
+    const { examples, results } = await epochs!;
     results.forEach((r, i) => {
       const name = path.basename(examples[i]);
       assert.equal(r.error, null, `${name}: ${r.error}\n${r.stdout.slice(-1500)}`);
@@ -409,13 +455,9 @@ describe('Keras interop, run in TensorFlow 2.21 / Keras 3.15', () => {
   });
 
   it('--strategy mirrored and multiworker build, compile and train under tf.distribute', async (t) => {
-    const py = await python(t);
-    if (!py) return;
-    const script = exportTo(models.memory, { stem: 'strategy-memory' });
-    const [mirrored, multi] = await Promise.all(
-      ['mirrored', 'multiworker'].map((s) => run(py, [script, '--strategy', s, '--epochs', '1', '--max-samples', '100'])),
-    );
-    timings.push(`strategies: mirrored ${(mirrored.ms / 1000).toFixed(1)} s, multiworker ${(multi.ms / 1000).toFixed(1)} s (two processes at once)`);
+    if (!(await python(t))) return;
+    const [mirrored, multi] = await strategies!;
+    timings.push(`strategies: mirrored ${(mirrored.ms / 1000).toFixed(1)} s, multiworker ${(multi.ms / 1000).toFixed(1)} s`);
     for (const [r, cls] of [
       [mirrored, 'MirroredStrategy'],
       [multi, 'MultiWorkerMirroredStrategy'],
@@ -439,7 +481,7 @@ describe('Keras interop, run in TensorFlow 2.21 / Keras 3.15', () => {
       const runDir = await trainRun(file);
       const script = exportTo(file, { runDir, stem: `weights-${name}` });
       const saved = path.join(work, `predictions-${name}.json`);
-      const [keras, expected] = await Promise.all([run(py, [script, '--weights', '--predict', ...inputs, '--save-predictions', saved]), ours(runDir)]);
+      const [keras, expected] = await Promise.all([limited(() => run(py, [script, '--weights', '--predict', ...inputs, '--save-predictions', saved])), ours(runDir)]);
       timings.push(`Keras --weights --predict ${name}: ${(keras.ms / 1000).toFixed(1)} s`);
       assert.equal(keras.code, 0, `${name}: ${keras.stderr.slice(-3000)}`);
       const got = JSON.parse(readFileSync(saved, 'utf8')).outputs as number[][];

@@ -198,5 +198,9 @@ def dump_data(path, splits, preprocessor):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except DataError as error:  # a problem with the data or its settings: say what, without a traceback
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
 `;
