@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeModel } from '../src/core';
+import { prepareData } from '../src/data';
 
 /**
  * `npm run bench [-- --json]`: parse + shapes + diagnostics time of the core.
@@ -58,21 +59,31 @@ function largeModel(n: number): string {
   return `{\n  "input": { "shape": [200], "dtype": "int32" },\n  "layers": [\n${body}\n  ],\n  "compile": { "loss": "binary_crossentropy" }\n}\n`;
 }
 
-const results: Result[] = [];
-for (const file of readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.rnn.json')).sort()) {
-  results.push(measure(`examples/${file}`, readFileSync(path.join(root, 'examples', file), 'utf8'), 300));
+function coreBench(): void {
+  const results: Result[] = [];
+  for (const file of readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.rnn.json')).sort()) {
+    results.push(measure(`examples/${file}`, readFileSync(path.join(root, 'examples', file), 'utf8'), 300));
+  }
+  results.push(measure('generated 500 layers', largeModel(500), 60));
+  if (json) for (const r of results) console.log(JSON.stringify(r));
+  else {
+    console.log('Core: parse + shapes + diagnostics (median / p95 per model)');
+    for (const r of results) console.log(`  ${r.model.padEnd(44)} ${String(r.layers).padStart(4)} layers  ${r.median_ms.toFixed(3)} ms / ${r.p95_ms.toFixed(3)} ms`);
+  }
 }
-results.push(measure('generated 500 layers', largeModel(500), 60));
 
-if (json) for (const r of results) console.log(JSON.stringify(r));
-else {
-  console.log('Core: parse + shapes + diagnostics (median / p95 per model)');
-  for (const r of results) console.log(`  ${r.model.padEnd(44)} ${String(r.layers).padStart(4)} layers  ${r.median_ms.toFixed(3)} ms / ${r.p95_ms.toFixed(3)} ms`);
+/** The data pipeline on the biggest bundled corpus: the whole SpamAssassin example (read, tokenize, pad). */
+async function dataBench(): Promise<void> {
+  const spam = JSON.parse(readFileSync(path.join(root, 'examples', 'spam-lstm.rnn.json'), 'utf8'));
+  const t0 = process.hrtime.bigint();
+  const d = await prepareData(spam.data, { modelDir: path.join(root, 'examples'), inputShape: spam.input.shape, labelEncoding: 'binary', validationSplit: 0.1 });
+  const ms = Math.round(Number(process.hrtime.bigint() - t0) / 1e6);
+  const samples = d.train.x.shape[0] + (d.validation?.x.shape[0] ?? 0) + (d.test?.x.shape[0] ?? 0);
+  console.log(json ? JSON.stringify({ bench: 'data', dataset: 'spam_assassin', samples, ms }) : `\nData: SpamAssassin read, tokenized and padded (${samples} messages, maxlen 200): ${ms} ms`);
 }
 
-// Training throughput, one process per configuration (its peak memory is its own).
-// `--quick` skips it; `--cells LSTM,GRU` picks cells.
-if (!process.argv.includes('--quick')) {
+/** Training throughput, one process per configuration (its peak memory is its own). `--cells=LSTM,GRU` picks cells. */
+function trainingBench(): void {
   const cellsArg = process.argv.find((a) => a.startsWith('--cells='));
   const cells = cellsArg ? cellsArg.slice(8).split(',') : ['LSTM', 'GRU', 'SimpleRNN'];
   if (!json) console.log('\nTraining: Embedding(10000, 64) -> cell(128) -> Dense(1), batch 64, T = 200');
@@ -80,10 +91,19 @@ if (!process.argv.includes('--quick')) {
     const r = spawnSync(process.execPath, [path.join(__dirname, 'trainCell.js'), cell, '200', cell === 'SimpleRNN' ? '16' : '8'], { encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status !== 0 || !line.startsWith('{')) {
-      console.log(json ? JSON.stringify({ bench: 'train', cell, error: r.stderr.trim().split('\n').pop() }) : `  ${cell}: failed: ${r.stderr.trim().split('\n').pop()}`);
+      const error = r.stderr.trim().split('\n').pop();
+      console.log(json ? JSON.stringify({ bench: 'train', cell, error }) : `  ${cell}: failed: ${error}`);
       continue;
     }
     const m = JSON.parse(line);
     console.log(json ? line : `  ${cell.padEnd(10)} ${String(m.samples_per_s).padStart(8)} samples/s  peak RSS ${m.peak_rss_mb} MB  (${m.backend})`);
   }
 }
+
+async function main(): Promise<void> {
+  coreBench();
+  await dataBench();
+  if (!process.argv.includes('--quick')) trainingBench(); // `--quick`: the core and data only
+}
+
+void main();

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { defaultImportPath, defaultScriptPath, exportKerasFile, importFile, InteropFileError, type DistributionStrategy, type ImportKind } from '../interop';
+import type { Output } from './main';
 
 /**
  * `rnn-studio export keras` and `rnn-studio import`. Exit codes as the rest of the CLI: 0 done
@@ -9,7 +10,6 @@ import { defaultImportPath, defaultScriptPath, exportKerasFile, importFile, Inte
  * file is still written), 2 bad usage or an unreadable input (nothing written).
  */
 
-type Output = { out: (s: string) => void; err: (s: string) => void };
 
 export const INTEROP_USAGE = `  export keras FILE [--run RUN_DIR] [--out model.py] [--strategy none|mirrored|multiworker] [--data-root DIR] [--force]
                            a self-contained Keras 3 script (model, data pipeline, training;

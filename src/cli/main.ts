@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { analyzeModel, formatDiagnostic, formatSummary, type ModelAnalysis } from '../core';
 import type { FromTrainerMessage } from '../protocol/trainer';
+import { exportCommand, importCommand, INTEROP_USAGE } from './interop';
 import { formatLogs, startTrainer, TrainerError, type TrainerJob, type TrainerResult } from '../runner/trainerProcess';
 
 /** `rnn-studio`: the core, headless. Exit codes: 0 no errors, 1 error diagnostics, 2 unreadable file or bad usage. */
@@ -17,12 +18,13 @@ Commands:
   evaluate RUN             test metrics of a finished run folder
   predict RUN "TEXT"...    probability and label for each text
   predict RUN --series CSV next value(s) of a series, in its original units
+${INTEROP_USAGE}
 
 Ctrl-C during training stops after the current batch and keeps what finished.
 
 Exit codes: 0 no errors, 1 error diagnostics, 2 unreadable file or bad usage.`;
 
-type Output = { out: (s: string) => void; err: (s: string) => void };
+export type Output = { out: (s: string) => void; err: (s: string) => void };
 
 interface Command {
   describe: string;
@@ -35,6 +37,8 @@ const COMMANDS: Record<string, Command> = {
   train: { describe: 'train a model', run: trainCommand },
   evaluate: { describe: 'evaluate a run', run: evaluateCommand },
   predict: { describe: 'predict with a run', run: predictCommand },
+  export: { describe: 'export to Keras', run: exportCommand },
+  import: { describe: 'import a Keras or TF.js model', run: importCommand },
 };
 
 export async function main(argv: string[], io: Output = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {

@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
+import * as path from 'node:path';
 import { formatDiagnostic, formatSummary } from '../core';
+import { defaultImportPath, defaultScriptPath, exportKeras, importFile } from '../interop';
+import { RUN_FILES } from '../runner/runs';
 import { formatLogs } from '../runner/trainerProcess';
 import type { DesignerPanels } from './designerPanel';
 import { isModelDocument, type ModelStore } from './modelStore';
@@ -48,14 +51,6 @@ function refuseToRun(ctx: CommandContext, document: vscode.TextDocument, action:
     return reason;
   }
   return undefined;
-}
-
-function notYet(feature: string, arrives: string): Handler {
-  return () => async () => {
-    const message = `${feature} is not available in this version of RNN Studio yet; it arrives with ${arrives}.`;
-    void vscode.window.showInformationMessage(`RNN Studio: ${message}`);
-    return message;
-  };
 }
 
 /** The run a command is about: given, the only one, or picked (newest first). */
@@ -137,7 +132,9 @@ export const COMMANDS: Record<string, Handler> = {
 
   'rnnStudio.evaluate': (ctx) => async (uri?: vscode.Uri, runId?: string) => {
     const document = await modelDocument(uri);
-    if (!document || refuseToRun(ctx, document, 'Evaluation')) return undefined;
+    if (!document) return undefined;
+    const refusal = refuseToRun(ctx, document, 'Evaluation');
+    if (refusal) return refusal;
     const id = await pickRun(ctx, document, runId);
     if (!id) return undefined;
     const metrics = await reported(ctx.training.evaluate(document, id));
@@ -150,7 +147,9 @@ export const COMMANDS: Record<string, Handler> = {
 
   'rnnStudio.predict': (ctx) => async (uri?: vscode.Uri, text?: string, runId?: string) => {
     const document = await modelDocument(uri);
-    if (!document || refuseToRun(ctx, document, 'Prediction')) return undefined;
+    if (!document) return undefined;
+    const refusal = refuseToRun(ctx, document, 'Prediction');
+    if (refusal) return refusal;
     const id = await pickRun(ctx, document, runId);
     if (!id) return undefined;
     const series = ctx.store.get(document).inputShape?.length === 3;
@@ -181,7 +180,46 @@ export const COMMANDS: Record<string, Handler> = {
     return reported(ctx.training.compareCells(document, bidirectional ?? false));
   },
 
-  'rnnStudio.exportKeras': notYet('Export to Keras', 'Keras interop'),
+  'rnnStudio.exportKeras': (ctx) => async (uri?: vscode.Uri, target?: vscode.Uri) => {
+    const document = await modelDocument(uri);
+    if (!document) return undefined;
+    // The newest run's weights, when there is one, so the script can continue from them.
+    const run = (await ctx.training.listRuns(document))[0];
+    const runDir = run && ctx.training.runDir(document, run.id);
+    const runModelJson = runDir && (await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(runDir, RUN_FILES.model))).then((b) => Buffer.from(b).toString('utf8'), () => undefined));
+    const result = exportKeras(document.getText(), { modelPath: document.uri.fsPath, runDir, runModelJson, dataRoot: ctx.extensionUri.fsPath });
+    if (!result.code) {
+      void vscode.window.showErrorMessage(`RNN Studio: cannot export: ${result.diagnostics[0] ?? 'the model does not parse'}`);
+      return undefined;
+    }
+    const destination = target ?? vscode.Uri.file(defaultScriptPath(document.uri.fsPath));
+    await vscode.workspace.fs.writeFile(destination, Buffer.from(result.code));
+    await vscode.window.showTextDocument(destination, { viewColumn: vscode.ViewColumn.Beside });
+    for (const d of result.diagnostics) ctx.output.appendLine(`export: ${d}`);
+    const weights = runDir ? ` Run it with --weights ${runDir} to start from the trained weights.` : '';
+    if (result.diagnostics.length) void vscode.window.showWarningMessage(`RNN Studio: exported with ${result.diagnostics.length} note(s); see the RNN Studio output.`);
+    else void vscode.window.showInformationMessage(`RNN Studio: wrote ${vscode.workspace.asRelativePath(destination)}: python ${path.basename(destination.fsPath)} trains it in Keras.${weights}`);
+    return { uri: destination, diagnostics: result.diagnostics };
+  },
+
+  'rnnStudio.importModel': (ctx) => async (source?: vscode.Uri, target?: vscode.Uri) => {
+    const from =
+      source ??
+      (await vscode.window.showOpenDialog({ title: 'Import a Keras model JSON, a .keras archive or a TF.js model.json', filters: { 'Keras / TF.js models': ['json', 'keras'] } }))?.[0];
+    if (!from) return undefined;
+    try {
+      const result = await importFile(from.fsPath);
+      const destination = target ?? vscode.Uri.file(defaultImportPath(from.fsPath));
+      await vscode.workspace.fs.writeFile(destination, Buffer.from(result.modelText));
+      await vscode.window.showTextDocument(destination);
+      for (const d of result.diagnostics) ctx.output.appendLine(`import: ${d}`);
+      if (result.diagnostics.length) void vscode.window.showWarningMessage(`RNN Studio: imported with ${result.diagnostics.length} note(s): ${result.diagnostics[0]}`);
+      return { uri: destination, diagnostics: result.diagnostics };
+    } catch (e) {
+      void vscode.window.showErrorMessage(`RNN Studio: cannot import ${path.basename(from.fsPath)}: ${(e as Error).message}`);
+      return undefined;
+    }
+  },
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable {

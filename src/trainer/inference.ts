@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
 import type * as tfType from '@tensorflow/tfjs';
-import { encodeTexts, prepareData, seriesInput, denormalize, type Preprocessor, type TextPreprocessor, type SeriesPreprocessor } from '../data';
+import { denormalize, encodeTexts, labelEncodingForLoss, prepareData, readSeriesRows, seriesInput, type Preprocessor, type TextPreprocessor, type SeriesPreprocessor } from '../data';
 import type { Logs, Prediction } from '../protocol/trainer';
 import type { Backend } from './backend';
 import { registerCustomLayers } from './builder';
 import { loadRunModel, readRunJson, RUN_FILES } from './runFolder';
-import { compileModel, labelEncoding, readModelFile, UserError } from './train';
+import { compileModel, readModelFile, UserError } from './train';
 
 /** Evaluate and predict with a finished run folder. */
 
@@ -31,23 +30,29 @@ export async function openRun(backend: Backend, runDir: string) {
   return { runDir, modelText, model, preprocessor, metrics, labels: metrics.labels };
 }
 
+/** The run's test split (else validation), rebuilt exactly as in training: same files, seed and cap. */
+export async function heldOutSplit(run: OpenedRun) {
+  const { model: file } = readModelFile(run.modelText, path.join(run.runDir, RUN_FILES.modelFile));
+  const data = await prepareData(file.data as never, {
+    // Paths in `data` are relative to the trained model file (older runs: three folders up).
+    modelDir: run.metrics.modelPath ? path.dirname(run.metrics.modelPath) : path.resolve(run.runDir, '..', '..', '..'),
+    inputShape: file.input.shape,
+    labelEncoding: labelEncodingForLoss(file.compile?.loss),
+    validationSplit: file.training?.validation_split ?? 0,
+    maxSamples: run.metrics.maxSamples,
+    seed: run.metrics.seed ?? file.training?.seed ?? (file.data?.seed as number | undefined) ?? 1337,
+  });
+  const split = data.test ?? data.validation;
+  if (!split) throw new UserError('This run has no test or validation split: set data.test_split or data.test_path.');
+  return { file, split };
+}
+
 export async function evaluateRun(backend: Backend, runDir: string): Promise<Logs> {
   const { tf } = backend;
-  const { modelText, model, metrics } = await openRun(backend, runDir);
+  const run = await openRun(backend, runDir);
+  const model = run.model;
   try {
-    const { model: file } = readModelFile(modelText, path.join(runDir, RUN_FILES.modelFile));
-    // The same data as in training: paths relative to the trained model file, the same seed and cap.
-    const modelDir = metrics.modelPath ? path.dirname(metrics.modelPath) : path.resolve(runDir, '..', '..', '..');
-    const data = await prepareData(file.data as never, {
-      modelDir,
-      inputShape: file.input.shape,
-      labelEncoding: labelEncoding(file.compile?.loss),
-      validationSplit: file.training?.validation_split ?? 0,
-      maxSamples: metrics.maxSamples,
-      seed: metrics.seed ?? file.training?.seed ?? (file.data?.seed as number | undefined) ?? 1337,
-    });
-    const split = data.test ?? data.validation;
-    if (!split) throw new UserError('This run has no test or validation split to evaluate on: set data.test_split or data.test_path.');
+    const { file, split } = await heldOutSplit(run);
     const names = compileModel(tf, model, file.compile);
     const x = tf.tensor(split.x.data, split.x.shape, split.x.data instanceof Int32Array ? 'int32' : 'float32');
     const y = tf.tensor(split.y.data, split.y.shape, split.y.data instanceof Int32Array ? 'int32' : 'float32');
@@ -83,10 +88,7 @@ export async function predictRun(backend: Backend, runDir: string, texts: string
       });
     }
     if (!seriesFile) throw new UserError('Give a CSV file with the latest rows of the series: rnn-studio predict RUN --series FILE.');
-    const text = await readFile(seriesFile, 'utf8').catch(() => {
-      throw new UserError(`Cannot read ${seriesFile}.`, seriesFile);
-    });
-    const rows = (parseCsv(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[]).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)])));
+    const rows = readSeriesRows(seriesFile, preprocessor as SeriesPreprocessor);
     const x = seriesInput(preprocessor as SeriesPreprocessor, rows);
     const output = tf.tidy(() => model.predict(tf.tensor(x.data, x.shape, 'float32')) as tfType.Tensor);
     const forecast = denormalize(preprocessor as SeriesPreprocessor, await output.data() as Float32Array);

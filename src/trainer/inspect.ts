@@ -1,12 +1,10 @@
-import * as path from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import { analyzeModel, isRecurrentType, withAllSequences, type LayerInfo } from '../core';
-import { denormalize, encodeTexts, prepareData, type KerasTokenizerConfig, type SeriesPreprocessor, type TextPreprocessor } from '../data';
+import { denormalize, encodeTexts, type KerasTokenizerConfig, type SeriesPreprocessor, type TextPreprocessor } from '../data';
 import type { LayerMemory, MemoryResult } from '../protocol/training';
 import type { Backend } from './backend';
 import { buildModel } from './builder';
-import { openRun, type OpenedRun } from './inference';
-import { labelEncoding, readModelFile, UserError } from './train';
+import { heldOutSplit, openRun, type OpenedRun } from './inference';
 
 /**
  * The memory view: what a trained RNN keeps in its state over time. Text models: the hidden state
@@ -20,21 +18,6 @@ export async function inspectRun(backend: Backend, runDir: string, text?: string
   } finally {
     run.model.dispose();
   }
-}
-
-async function testSplit(run: OpenedRun) {
-  const { model: file } = readModelFile(run.modelText, path.join(run.runDir, 'model.rnn.json'));
-  const data = await prepareData(file.data as never, {
-    modelDir: run.metrics.modelPath ? path.dirname(run.metrics.modelPath) : path.resolve(run.runDir, '..', '..', '..'),
-    inputShape: file.input.shape,
-    labelEncoding: labelEncoding(file.compile?.loss),
-    validationSplit: file.training?.validation_split ?? 0,
-    maxSamples: run.metrics.maxSamples,
-    seed: run.metrics.seed ?? 1337,
-  });
-  const split = data.test ?? data.validation;
-  if (!split) throw new UserError('This run has no test or validation split to show.');
-  return split;
 }
 
 function tokensOf(p: TextPreprocessor, ids: ArrayLike<number>): string[] {
@@ -56,7 +39,7 @@ async function inspectText(backend: Backend, run: OpenedRun, text: string | unde
     input = text;
     ids = encodeTexts(p, [text]).data as Int32Array;
   } else {
-    const split = await testSplit(run);
+    const { split } = await heldOutSplit(run);
     const n = split.x.shape[0];
     const i = Math.min(sample ?? 0, n - 1);
     const T = split.x.shape[1];
@@ -175,7 +158,7 @@ function activation(name: string): ((x: number) => number) | undefined {
 async function inspectSeries(backend: Backend, run: OpenedRun): Promise<MemoryResult> {
   const { tf } = backend;
   const p = run.preprocessor as SeriesPreprocessor;
-  const split = await testSplit(run);
+  const { split } = await heldOutSplit(run);
   const x = tf.tensor(split.x.data, split.x.shape, 'float32');
   const output = tf.tidy(() => run.model.predict(x) as tfType.Tensor);
   const predicted = denormalize(p, (await output.data()) as Float32Array);

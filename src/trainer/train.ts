@@ -2,7 +2,7 @@ import { parse } from 'jsonc-parser';
 import * as path from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import { analyzeModel, type ModelAnalysis } from '../core';
-import { denormalize, prepareData, type LabelEncoding, type Matrix, type PreparedData, type SeriesPreprocessor } from '../data';
+import { denormalize, labelEncodingForLoss, mulberry32, prepareData, type Matrix, type PreparedData, type SeriesPreprocessor } from '../data';
 import type { FromTrainerMessage, Logs, RunSummary, TrainOverrides } from '../protocol/trainer';
 import type { Backend, Tf } from './backend';
 import { buildModel } from './builder';
@@ -47,19 +47,6 @@ export function readModelFile(text: string, file: string): { model: ModelFile; a
   return { model, analysis };
 }
 
-export function labelEncoding(loss: string | undefined): LabelEncoding | 'regression' {
-  switch (loss) {
-    case 'binary_crossentropy':
-      return 'binary';
-    case 'sparse_categorical_crossentropy':
-      return 'sparse';
-    case 'categorical_crossentropy':
-      return 'onehot';
-    default:
-      return 'regression';
-  }
-}
-
 const LOSSES: Record<string, string> = {
   binary_crossentropy: 'binaryCrossentropy',
   categorical_crossentropy: 'categoricalCrossentropy',
@@ -82,7 +69,7 @@ const METRICS: Record<string, string> = {
 };
 
 export function compileModel(tf: Tf, model: tfType.LayersModel, compile: ModelFile['compile'] = {}): string[] {
-  const lr = compile.learning_rate ?? 0.001;
+  const lr = compile.learning_rate ?? (compile.optimizer === 'sgd' ? 0.01 : 0.001); // Keras' defaults
   const optimizers: Record<string, () => tfType.Optimizer> = {
     adam: () => tf.train.adam(lr),
     rmsprop: () => tf.train.rmsprop(lr),
@@ -97,18 +84,6 @@ export function compileModel(tf: Tf, model: tfType.LayersModel, compile: ModelFi
   const metrics = (compile.metrics ?? []).filter((m) => METRICS[m]);
   model.compile({ optimizer: optimizer(), loss, metrics: metrics.map((m) => METRICS[m]) });
   return ['loss', ...metrics];
-}
-
-/** mulberry32: small, fast, deterministic; shuffles must be reproducible from `training.seed`. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function tensor(tf: Tf, m: Matrix): tfType.Tensor {
@@ -166,7 +141,7 @@ class EarlyStopping {
       return [true, false];
     }
     this.wait++;
-    return [false, this.wait > (this.config.patience ?? 0)];
+    return [false, this.wait >= (this.config.patience ?? 0)]; // Keras: stop once `patience` epochs brought nothing
   }
 
   restore(model: tfType.LayersModel): boolean {
@@ -202,7 +177,7 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
   const data: PreparedData = await prepareData(file.data as never, {
     modelDir: path.dirname(job.modelPath),
     inputShape: file.input.shape,
-    labelEncoding: labelEncoding(file.compile?.loss),
+    labelEncoding: labelEncodingForLoss(file.compile?.loss),
     validationSplit: training.validation_split ?? 0,
     maxSamples: job.overrides?.maxSamples,
     seed,
@@ -220,7 +195,7 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
   send({ type: 'start', epochs, stepsPerEpoch: steps, params: model.countParams() });
 
   const earlyStopping = training.early_stopping ? new EarlyStopping(training.early_stopping) : undefined;
-  const rng = random(seed);
+  const rng = mulberry32(seed); // shuffles are reproducible from training.seed
   const history: Logs[] = [];
   let stoppedEarly = false;
   let samplesSeen = 0;

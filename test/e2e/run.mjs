@@ -48,7 +48,16 @@ async function runCommand(page, title) {
   await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
   await page.keyboard.insertText(title);
   const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${title}"]`).first();
-  await row.waitFor({ timeout: 15_000 });
+  await row.waitFor({ timeout: 30_000 });
+  await row.click();
+}
+
+async function pickTheme(page, name) {
+  await runCommand(page, 'Preferences: Color Theme');
+  await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="Modern"]', { timeout: 30_000 });
+  await page.keyboard.insertText(name);
+  const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${name}"]`).first();
+  await row.waitFor({ timeout: 30_000 });
   await row.click();
 }
 
@@ -86,13 +95,8 @@ async function session(theme, fn) {
   let failed = false;
   try {
     await wb.page.waitForSelector('.explorer-folders-view', { timeout: 30_000 }).catch(() => {});
-    // The theme is a browser-side setting in the web workbench: pick it as a user would.
-    await runCommand(wb.page, 'Preferences: Color Theme');
-    await wb.page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="Modern"]', { timeout: 15_000 });
-    await wb.page.keyboard.insertText(theme === 'dark' ? 'Dark Modern' : 'Light Modern');
-    const themeRow = wb.page.locator(`.quick-input-list .monaco-list-row[aria-label^="${theme === 'dark' ? 'Dark Modern' : 'Light Modern'}"]`).first();
-    await themeRow.waitFor({ timeout: 15_000 });
-    await themeRow.click();
+    // The theme is a browser-side setting in the web workbench (light by default): pick dark as a user would.
+    if (theme === 'dark') await pickTheme(wb.page, 'Dark Modern');
     await fn(wb.page, ws);
   } catch (e) {
     failed = true;

@@ -250,3 +250,25 @@ describe('commands and status bar', () => {
     assert.match(reason, /Training refused: the model has 1 error\. First: LSTM "lstm_1" expects a 3-D input/);
   });
 });
+
+describe('Keras interop commands', () => {
+  afterEach(closeAll);
+
+  it('Export to Keras writes a runnable script beside the model with the same layers and names', async () => {
+    const editor = await openExample('imdb-bilstm-stacked.rnn.json');
+    const result = await vscode.commands.executeCommand<{ uri: vscode.Uri; diagnostics: string[] }>('rnnStudio.exportKeras', editor.document.uri);
+    assert.deepEqual(result.diagnostics, []);
+    assert.match(result.uri.fsPath, /imdb-bilstm-stacked-\d+\.py$/);
+    const code = Buffer.from(await vscode.workspace.fs.readFile(result.uri)).toString('utf8');
+    for (const expected of ['keras.Sequential', 'name="bidirectional"', 'name="lstm_1"', 'MirroredStrategy', 'EarlyStopping']) assert.ok(code.includes(expected), expected);
+  });
+
+  it('Import turns a Keras model JSON into a model file', async () => {
+    const fixture = vscode.Uri.file(`${process.env.RNN_STUDIO_REPO}/test/fixtures/interop/keras/imdb-bilstm-stacked.json`);
+    const target = workspaceUri('scratch', `imported-${Date.now()}.rnn.json`);
+    const result = await vscode.commands.executeCommand<{ uri: vscode.Uri; diagnostics: string[] }>('rnnStudio.importModel', fixture, target);
+    assert.equal(result.uri.toString(), target.toString());
+    const rnn = await api();
+    await waitFor('the imported model to be analysed', () => rnn.statusBarText().includes('727,745 params'));
+  });
+});

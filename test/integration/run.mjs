@@ -37,7 +37,7 @@ async function suite(name, options) {
   }
 }
 
-await suite('integration', { env: { RNN_STUDIO_TEST_FILES: 'editor.test.js,training.test.js' } });
+await suite('integration', { env: { RNN_STUDIO_TEST_FILES: 'editor.test.js,training.test.js', RNN_STUDIO_REPO: root } });
 await suite('restricted-mode', { workspaceTrust: true, env: { RNN_STUDIO_TEST_FILES: 'restricted.test.js' } });
 
 // The packaged extension: `npm run package`, installed into the server, smoke-tested.

@@ -292,7 +292,8 @@ describe('built-in: SpamAssassin', () => {
     assert.deepEqual(a.test!.texts, b.test!.texts);
   });
 
-  it('tokenizes and pads the whole corpus (maxlen 200, num_words 10000) well under 2 s', (t) => {
+  // Its speed is measured by `npm run bench` (data lines), not asserted here.
+  it('tokenizes and pads the whole corpus (maxlen 200, num_words 10000)', (t) => {
     const c = spamIndex();
     const texts = spamTexts(c, Int32Array.from(c.files.keys()));
     const t0 = performance.now();
@@ -301,7 +302,7 @@ describe('built-in: SpamAssassin', () => {
     const ms = performance.now() - t0;
     t.diagnostic(`fit + texts_to_sequences + pad_sequences on 6,046 messages (${fit.sequences.ids.length.toLocaleString('en-US')} tokens): ${ms.toFixed(0)} ms`);
     assert.equal(padded.length, 6046 * 200);
-    assert.ok(ms < 2000, `${ms} ms`);
+    assert.ok(padded.every((id) => id >= 0 && id < 10000), 'every id is below num_words');
   });
 });
 

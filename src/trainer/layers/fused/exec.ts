@@ -46,6 +46,7 @@ export interface Exec<H> {
   /** Column sums of a matrix (n, c) -> (c,). */
   sumRows(x: H): H;
   zeros(shape: number[]): H;
+  ones(shape: number[]): H;
   /** A new handle on the same value (separate ownership). */
   identity(x: H): H;
   /**
@@ -315,7 +316,7 @@ export class NativeExec implements Exec<RawHandle> {
 
   sumRows(x: RawHandle): RawHandle {
     // ones(1, n) · x: a matrix product is about ten times faster than TensorFlow's Sum over axis 0 here.
-    const ones = this.op1('Fill', [this.ints([1, x.shape[0]]), this.floatOne()]);
+    const ones = this.ones([1, x.shape[0]]);
     const row = this.matMul(ones, x);
     const out = this.reshape(row, [x.shape[1]]);
     this.free(ones, row);
@@ -324,6 +325,10 @@ export class NativeExec implements Exec<RawHandle> {
 
   zeros(shape: number[]): RawHandle {
     return this.op1('Fill', [this.ints(shape), this.floatZero()]);
+  }
+
+  ones(shape: number[]): RawHandle {
+    return this.op1('Fill', [this.ints(shape), this.floatOne()]);
   }
 
   identity(x: RawHandle): RawHandle {
@@ -440,7 +445,22 @@ export class TfjsExec implements Exec<Tensor> {
   }
 
   split(x: Tensor, sizes: number[], axis: number): Tensor[] {
-    return this.tf.split(x, sizes, axis).map((t) => this.k(t));
+    const tf = this.tf;
+    if (axis === x.rank - 1 && axis > 0 && tf.getBackend() === 'cpu' && x.dtype === 'float32') {
+      // The pure-JS backend slices a column block element by element (about 100 times slower than
+      // copying rows); its tensors' values are plain typed arrays, so copy row pieces here.
+      const values = x.dataSync() as Float32Array;
+      const width = x.shape[axis];
+      const rows = x.size / width;
+      let offset = 0;
+      return sizes.map((size) => {
+        const out = new Float32Array(rows * size);
+        for (let r = 0; r < rows; r++) out.set(values.subarray(r * width + offset, r * width + offset + size), r * size);
+        offset += size;
+        return this.k(tf.tensor(out, [...x.shape.slice(0, -1), size], 'float32'));
+      });
+    }
+    return tf.split(x, sizes, axis).map((t) => this.k(t));
   }
 
   concat(list: Tensor[], axis: number): Tensor {
@@ -478,6 +498,10 @@ export class TfjsExec implements Exec<Tensor> {
 
   zeros(shape: number[]): Tensor {
     return this.k(this.tf.zeros(shape));
+  }
+
+  ones(shape: number[]): Tensor {
+    return this.k(this.tf.ones(shape));
   }
 
   identity(x: Tensor): Tensor {

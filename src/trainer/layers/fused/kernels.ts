@@ -74,8 +74,13 @@ interface Frame<H> {
   T: number;
   d: number;
   u: number;
-  /** x time-major, flattened: (T·B, d) */
+  /**
+   * x time-major, flattened: (T·B, d), with a column of ones appended when the layer has an input
+   * bias, (T·B, d + 1): then x·[W; b] is the projection with its bias, and xᵀ·DZ gives [dW; db] in
+   * one product (instead of a bias addition and a column sum over T·B rows).
+   */
   x2: H;
+  withOnes: boolean;
   /** timestep of processing step k */
   tk: (k: number) => number;
   /** per-timestep masks (B, 1) bool, or null */
@@ -84,29 +89,39 @@ interface Frame<H> {
   zero: H;
 }
 
-function frame<H>(ex: Exec<H>, spec: SeqSpec, inputs: SeqInputs<H>): Frame<H> {
+function frame<H>(ex: Exec<H>, spec: SeqSpec, inputs: SeqInputs<H>, withOnes: boolean): Frame<H> {
   const [B, T, d] = ex.shape(inputs.x);
   const u = spec.units;
   const xt = ex.transpose(inputs.x, [1, 0, 2]);
-  const x2 = ex.reshape(xt, [T * B, d]);
+  let x2 = ex.reshape(xt, [T * B, d]);
   ex.free(xt);
+  if (withOnes) {
+    const ones = ex.ones([T * B, 1]);
+    const xa = ex.concat([x2, ones], 1);
+    ex.free(x2, ones);
+    x2 = xa;
+  }
   const masks = inputs.mask ? ex.unstack(inputs.mask, 0) : null;
-  return { B, T, d, u, x2, tk: spec.goBackwards ? (k) => T - 1 - k : (k) => k, masks, zero: ex.zeros([B, u]) };
+  return { B, T, d, u, x2, withOnes, tk: spec.goBackwards ? (k) => T - 1 - k : (k) => k, masks, zero: ex.zeros([B, u]) };
 }
 
 function freeFrame<H>(ex: Exec<H>, f: Frame<H>): void {
   ex.free(f.x2, f.masks, f.zero);
 }
 
-/** x·W + b for every timestep, split into per-timestep pieces of the given widths: pieces[j][t] is (B, sizes[j]). */
+/**
+ * x·W + b for every timestep, split into per-timestep pieces of the given widths: pieces[j][t] is
+ * (B, sizes[j]). `bias` must be given exactly when the frame has its column of ones.
+ */
 function project<H>(ex: Exec<H>, f: Frame<H>, kernel: H, bias: H | null, sizes: number[]): H[][] {
   const width = sizes.reduce((a, b) => a + b, 0);
-  let xp = ex.matMul(f.x2, kernel);
+  let xp: H;
   if (bias) {
-    const withBias = ex.biasAdd(xp, bias);
-    ex.free(xp);
-    xp = withBias;
-  }
+    const row = ex.reshape(bias, [1, width]);
+    const kb = ex.concat([kernel, row], 0);
+    xp = ex.matMul(f.x2, kb);
+    ex.free(row, kb);
+  } else xp = ex.matMul(f.x2, kernel);
   const xp3 = ex.reshape(xp, [f.T, f.B, width]);
   ex.free(xp);
   if (sizes.length === 1) {
@@ -122,14 +137,22 @@ function project<H>(ex: Exec<H>, f: Frame<H>, kernel: H, bias: H | null, sizes: 
 }
 
 /** Gradients of the input projection from DXP (T·B, G·u): [dx (B, T, d), dW (d, G·u), db (G·u,) or null]. */
-function inputGrads<H>(ex: Exec<H>, f: Frame<H>, kernel: H, dxp: H, withBias: boolean): [H, H, H | null] {
-  const dW = ex.matMul(f.x2, dxp, true, false);
+function inputGrads<H>(ex: Exec<H>, f: Frame<H>, kernel: H, dxp: H): [H, H, H | null] {
+  const dWb = ex.matMul(f.x2, dxp, true, false);
+  let dW = dWb;
+  let db: H | null = null;
+  if (f.withOnes) {
+    const [w, b] = ex.split(dWb, [f.d, 1], 0);
+    ex.free(dWb);
+    dW = w;
+    db = ex.reshape(b, [ex.shape(dxp)[1]]);
+    ex.free(b);
+  }
   const dx2 = ex.matMul(dxp, kernel, false, true);
   const dx3 = ex.reshape(dx2, [f.T, f.B, f.d]);
   ex.free(dx2);
   const dx = ex.transpose(dx3, [1, 0, 2]);
   ex.free(dx3);
-  const db = withBias ? ex.sumRows(dxp) : null;
   return [dx, dW, db];
 }
 
@@ -221,7 +244,7 @@ function stateGrad<H>(ex: Exec<H>, terms: (H | null)[]): H {
 // SimpleRNN: h' = act(x·W + b + h·U)
 
 function simpleRnn<H>(ex: Exec<H>, spec: SeqSpec, inputs: SeqInputs<H>, training: boolean): SeqRun<H> {
-  const f = frame(ex, spec, inputs);
+  const f = frame(ex, spec, inputs, inputs.bias !== null);
   const { T } = f;
   const U = inputs.recurrentKernel;
   const [XP] = project(ex, f, inputs.kernel, inputs.bias, [f.u]);
@@ -269,7 +292,7 @@ function simpleRnn<H>(ex: Exec<H>, spec: SeqSpec, inputs: SeqInputs<H>, training
       const Sp = statesBefore(ex, f, S);
       const dU = ex.matMul(Sp, DZ2, true, false);
       ex.free(Sp);
-      const [dx, dW, db] = inputGrads(ex, f, inputs.kernel, DZ2, inputs.bias !== null);
+      const [dx, dW, db] = inputGrads(ex, f, inputs.kernel, DZ2);
       ex.free(DZ2);
       release();
       return db ? [dx, dW, dU, db] : [dx, dW, dU];
@@ -282,7 +305,7 @@ function simpleRnn<H>(ex: Exec<H>, spec: SeqSpec, inputs: SeqInputs<H>, training
 // ĥ = act(x_h + r ⊙ inner_h); h' = ĥ + z ⊙ (h − ĥ)  (= z ⊙ h + (1 − z) ⊙ ĥ)
 
 function gruResetAfter<H>(ex: Exec<H>, spec: SeqSpec, inputs: SeqInputs<H>, training: boolean): SeqRun<H> {
-  const f = frame(ex, spec, inputs);
+  const f = frame(ex, spec, inputs, inputs.bias !== null);
   const { T, u } = f;
   const U = inputs.recurrentKernel;
   let bIn: H | null = null;
@@ -377,7 +400,7 @@ function gruResetAfter<H>(ex: Exec<H>, spec: SeqSpec, inputs: SeqInputs<H>, trai
       const dbRec = inputs.bias ? ex.sumRows(DI) : null;
       ex.free(DI);
       const D = stackSteps(ex, f, DXP);
-      const [dx, dW, dbIn] = inputGrads(ex, f, inputs.kernel, D, inputs.bias !== null);
+      const [dx, dW, dbIn] = inputGrads(ex, f, inputs.kernel, D);
       ex.free(D);
       release();
       if (!dbIn || !dbRec) return [dx, dW, dU];
@@ -392,7 +415,7 @@ function gruResetAfter<H>(ex: Exec<H>, spec: SeqSpec, inputs: SeqInputs<H>, trai
 // GRU, reset_after=False: z, r = σ(x_zr + h·U_zr); ĥ = act(x_h + (r ⊙ h)·U_h); h' = ĥ + z ⊙ (h − ĥ)
 
 function gruResetBefore<H>(ex: Exec<H>, spec: SeqSpec, inputs: SeqInputs<H>, training: boolean): SeqRun<H> {
-  const f = frame(ex, spec, inputs);
+  const f = frame(ex, spec, inputs, inputs.bias !== null);
   const { T, u } = f;
   const [Uzr, Uh] = ex.split(inputs.recurrentKernel, [2 * u, u], 1);
   const [XZR, XH] = project(ex, f, inputs.kernel, inputs.bias, [2 * u, u]);
@@ -483,7 +506,7 @@ function gruResetBefore<H>(ex: Exec<H>, spec: SeqSpec, inputs: SeqInputs<H>, tra
       const dU = ex.concat([dUzr, dUh], 1);
       ex.free(dUzr, dUh);
       const D = stackSteps(ex, f, DXP);
-      const [dx, dW, db] = inputGrads(ex, f, inputs.kernel, D, inputs.bias !== null);
+      const [dx, dW, db] = inputGrads(ex, f, inputs.kernel, D);
       ex.free(D);
       release();
       return db ? [dx, dW, dU, db] : [dx, dW, dU];
@@ -501,7 +524,7 @@ const KERAS_TO_IFOC = [0, 1, 3, 2];
 const KERAS_TO_ICFO = [0, 2, 1, 3];
 
 function lstm<H>(ex: Exec<H>, spec: SeqSpec, inputs: SeqInputs<H>, training: boolean): SeqRun<H> {
-  const f = frame(ex, spec, inputs);
+  const f = frame(ex, spec, inputs, inputs.bias !== null);
   const { T, u } = f;
   const block = training && ex.lstmCellGrad !== undefined && spec.activation === 'tanh' && spec.recurrentActivation === 'sigmoid';
   const W = permuteGates(ex, inputs.kernel, KERAS_TO_IFOC, u);
@@ -608,7 +631,7 @@ function lstm<H>(ex: Exec<H>, spec: SeqSpec, inputs: SeqInputs<H>, training: boo
       const dUo = ex.matMul(Sp, DZ2, true, false);
       ex.free(Sp);
       const Wb = block ? permuteGates(ex, inputs.kernel, KERAS_TO_ICFO, u) : W;
-      const [dx, dWo, dbo] = inputGrads(ex, f, Wb, DZ2, inputs.bias !== null);
+      const [dx, dWo, dbo] = inputGrads(ex, f, Wb, DZ2);
       ex.free(DZ2);
       if (block) ex.free(Wb, Ub);
       release();
