@@ -3,7 +3,7 @@
  * cell-type comparisons and predictions. Built by the extension host from the trainer's messages
  * and run folders; sent to the webview inside `ToDesignerMessage`s (see designer.ts).
  */
-import type { Logs, Prediction } from './trainer';
+import type { Logs, Prediction, RunSummary } from './trainer';
 
 export type TrainingStatus = 'starting' | 'running' | 'done' | 'cancelled' | 'failed';
 
@@ -41,21 +41,12 @@ export interface TrainingState {
   runId?: string;
 }
 
-/** A run folder of this model, as listed in the Runs view. */
-export interface RunInfo {
+/** A run folder of this model, as listed in the Runs view: its summary, plus what identifies it. */
+export interface RunInfo
+  extends Pick<RunSummary, 'epochs' | 'bestEpoch' | 'stoppedEarly' | 'cancelled' | 'history' | 'testMetrics' | 'baseline' | 'backend' | 'samplesPerSecond' | 'durationMs'> {
   /** The folder name under runs/<model>/ (a timestamp). */
   id: string;
   date: string;
-  epochs: number;
-  bestEpoch?: number;
-  stoppedEarly: boolean;
-  cancelled: boolean;
-  history: Logs[];
-  testMetrics?: Logs;
-  baseline?: { name: string; mae: number };
-  backend: string;
-  samplesPerSecond: number;
-  durationMs: number;
   /** The settings that matter when comparing runs. */
   settings: { cells: string[]; params: number; optimizer: string; learningRate: number; batchSize: number; loss: string };
 }

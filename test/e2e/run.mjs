@@ -42,40 +42,37 @@ async function designerFrame(page, timeout = 30_000) {
   throw new Error('the designer webview did not show any layer block');
 }
 
+/** The workbench occasionally opens a quick pick before it has settled: a second try covers it. */
+async function twice(page, action) {
+  try {
+    await action();
+  } catch {
+    await page.keyboard.press('Escape');
+    await action();
+  }
+}
+
 /** Runs a command from the palette (F1), clicking its row: the first row is not always the best match. */
 async function runCommand(page, title) {
-  // The palette occasionally opens before the workbench has settled; a second try covers it.
-  for (let attempt = 1; ; attempt++) {
+  await twice(page, async () => {
     await page.keyboard.press('F1');
     await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
     await page.keyboard.insertText(title);
     const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${title}"]`).first();
-    try {
-      await row.waitFor({ timeout: 15_000 });
-      await row.click();
-      return;
-    } catch (e) {
-      await page.keyboard.press('Escape');
-      if (attempt === 2) throw e;
-    }
-  }
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+  });
 }
 
 async function pickTheme(page, name) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await runCommand(page, 'Preferences: Color Theme');
-      await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="Modern"]', { timeout: 15_000 });
-      await page.keyboard.insertText(name);
-      const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${name}"]`).first();
-      await row.waitFor({ timeout: 15_000 });
-      await row.click();
-      return;
-    } catch (e) {
-      await page.keyboard.press('Escape');
-      if (attempt === 2) throw e;
-    }
-  }
+  await twice(page, async () => {
+    await runCommand(page, 'Preferences: Color Theme');
+    await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="Modern"]', { timeout: 15_000 });
+    await page.keyboard.insertText(name);
+    const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${name}"]`).first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+  });
 }
 
 async function openFile(page, name) {
