@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeModel } from '../src/core';
@@ -82,28 +81,9 @@ async function dataBench(): Promise<void> {
   console.log(json ? JSON.stringify({ bench: 'data', dataset: 'spam_assassin', samples, ms }) : `\nData: SpamAssassin read, tokenized and padded (${samples} messages, maxlen 200): ${ms} ms`);
 }
 
-/** Training throughput, one process per configuration (its peak memory is its own). `--cells=LSTM,GRU` picks cells. */
-function trainingBench(): void {
-  const cellsArg = process.argv.find((a) => a.startsWith('--cells='));
-  const cells = cellsArg ? cellsArg.slice(8).split(',') : ['LSTM', 'GRU', 'SimpleRNN'];
-  if (!json) console.log('\nTraining: Embedding(10000, 64) -> cell(128) -> Dense(1), batch 64, T = 200');
-  for (const cell of cells) {
-    const r = spawnSync(process.execPath, [path.join(__dirname, 'trainCell.js'), cell, '200', cell === 'SimpleRNN' ? '16' : '8'], { encoding: 'utf8' });
-    const line = r.stdout.trim().split('\n').pop() ?? '';
-    if (r.status !== 0 || !line.startsWith('{')) {
-      const error = r.stderr.trim().split('\n').pop();
-      console.log(json ? JSON.stringify({ bench: 'train', cell, error }) : `  ${cell}: failed: ${error}`);
-      continue;
-    }
-    const m = JSON.parse(line);
-    console.log(json ? line : `  ${cell.padEnd(10)} ${String(m.samples_per_s).padStart(8)} samples/s  peak RSS ${m.peak_rss_mb} MB  (${m.backend})`);
-  }
-}
-
 async function main(): Promise<void> {
   coreBench();
   await dataBench();
-  if (!process.argv.includes('--quick')) trainingBench(); // `--quick`: the core and data only
 }
 
 void main();

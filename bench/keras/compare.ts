@@ -17,8 +17,9 @@ import * as path from 'node:path';
  *   T=200, and the three cells at T=50 and T=500; `--quick`: only the three cells at T=200, 2 runs.
  *   A configuration is CELL:T or Bi-CELL:T (Bidirectional).
  * - `--stock` also measures RNN Studio's step-by-step reference path (RNN_STUDIO_FUSED=0).
- * - `--cpu` also measures the pure-JS backend (RNN_STUDIO_BACKEND=cpu), fused and step by step,
- *   for LSTM, GRU and SimpleRNN at T=50 and T=200 with few batches (it is slow).
+ * - `--cpu` also measures the pure-JS backend (RNN_STUDIO_BACKEND=cpu): the fused kernels' addon,
+ *   their tensor-op form and the step-by-step reference, for LSTM, GRU and SimpleRNN at T=50 with
+ *   float inputs (T, 64) and one timed batch (the pure-JS Embedding gradient alone takes seconds).
  * - Keras runs with `--python`, else $RNN_STUDIO_KERAS_PYTHON, else `.venv-keras/bin/python` in the
  *   repository (see the offline notes); without it only RNN Studio is measured.
  * Prints a table, or with `--json` one JSON line per configuration:
@@ -83,7 +84,7 @@ function runOnce(command: string, argv: string[], env: NodeJS.ProcessEnv): Measu
 }
 
 function ours(c: Config, env: NodeJS.ProcessEnv = {}, pureJs = false) {
-  const argv = [path.join(__dirname, '..', 'trainCell.js'), c.cell, String(c.timesteps), String(batchesFor(c, pureJs)), ...(c.bidirectional ? ['bidirectional'] : [])];
+  const argv = [path.join(__dirname, '..', 'trainCell.js'), c.cell, String(c.timesteps), String(batchesFor(c, pureJs)), ...(c.bidirectional ? ['bidirectional'] : []), ...(pureJs ? ['float'] : [])];
   return runOnce(process.execPath, argv, env);
 }
 
@@ -106,6 +107,7 @@ interface Series {
   rss: number[];
   errors: string[];
   fused: boolean[];
+  backend?: string;
 }
 
 function collect(): Series {
@@ -118,6 +120,7 @@ function add(s: Series, m: Measurement | { error: string }): void {
     s.samples.push(m.samples_per_s);
     s.rss.push(m.peak_rss_mb);
     if (m.fused !== undefined) s.fused.push(m.fused);
+    s.backend ??= m.backend;
   }
 }
 
@@ -156,8 +159,12 @@ for (const c of configs) {
     keras_samples: theirs.samples,
     ...(mine.errors.length || theirs.errors.length ? { errors: [...mine.errors, ...theirs.errors.map((e) => `keras: ${e}`)] } : {}),
   };
-  if (json) console.log(JSON.stringify(result));
-  else {
+  if (json) {
+    // The training-throughput line of the training-engine issue, then the comparison.
+    const { cell, units, timesteps, batch, samples_per_s, peak_rss_mb } = result;
+    console.log(JSON.stringify({ bench: 'train', cell, units, timesteps, batch, samples_per_s, backend: mine.backend ?? 'tensorflow', peak_rss_mb }));
+    console.log(JSON.stringify(result));
+  } else {
     const ratio = result.ratio === null || Number.isNaN(result.ratio) ? '-' : `${result.ratio.toFixed(2)}x`;
     const mem = `${result.peak_rss_mb} / ${result.keras_peak_rss_mb ?? '-'}`;
     const extra = flag('stock') ? `   ${result.stock_samples_per_s}` : '';
@@ -166,14 +173,16 @@ for (const c of configs) {
   }
 }
 
-// The pure-JS backend (slow: one timed batch per measurement).
+// The pure-JS backend (slow: one timed batch per measurement), float inputs.
 if (flag('cpu')) {
-  if (!json) console.log('\nPure-JS backend (RNN_STUDIO_BACKEND=cpu), samples/s: fused kernels / step by step');
-  for (const c of ['LSTM:50', 'GRU:50', 'SimpleRNN:50', 'LSTM:200', 'GRU:200', 'SimpleRNN:200'].map(parseConfig)) {
-    const fused = collect();
+  if (!json) console.log('\nPure-JS backend (RNN_STUDIO_BACKEND=cpu), input float (T, 64) -> cell(128) -> Dense(1), samples/s: fused addon / fused tensor ops / step by step');
+  for (const c of ['LSTM:50', 'GRU:50', 'SimpleRNN:50'].map(parseConfig)) {
+    const addon = collect();
+    const ops = collect();
     const stock = collect();
     for (let r = 0; r < Math.min(runs, 2); r++) {
-      add(fused, ours(c, { RNN_STUDIO_BACKEND: 'cpu' }, true));
+      add(addon, ours(c, { RNN_STUDIO_BACKEND: 'cpu', RNN_STUDIO_FUSED: 'addon' }, true));
+      add(ops, ours(c, { RNN_STUDIO_BACKEND: 'cpu', RNN_STUDIO_FUSED: 'ops' }, true));
       add(stock, ours(c, { RNN_STUDIO_BACKEND: 'cpu', RNN_STUDIO_FUSED: '0' }, true));
     }
     const result = {
@@ -181,13 +190,14 @@ if (flag('cpu')) {
       cell: c.cell,
       timesteps: c.timesteps,
       batch: 64,
-      samples_per_s: round1(median(fused.samples)),
+      input: 'float(T, 64)',
+      addon_samples_per_s: addon.samples.length ? round1(median(addon.samples)) : null,
+      ops_samples_per_s: round1(median(ops.samples)),
       stock_samples_per_s: round1(median(stock.samples)),
-      ratio: Math.round((median(fused.samples) / median(stock.samples)) * 100) / 100,
-      peak_rss_mb: Math.round(median(fused.rss)),
-      stock_peak_rss_mb: Math.round(median(stock.rss)),
+      peak_rss_mb: { addon: addon.rss.length ? Math.round(median(addon.rss)) : null, ops: Math.round(median(ops.rss)), stock: Math.round(median(stock.rss)) },
+      ...(addon.errors.length || ops.errors.length || stock.errors.length ? { errors: [...addon.errors, ...ops.errors, ...stock.errors] } : {}),
     };
     if (json) console.log(JSON.stringify(result));
-    else console.log(`${label(c).padEnd(26)} ${String(result.samples_per_s).padStart(10)} / ${result.stock_samples_per_s}  (${result.ratio}x; peak ${result.peak_rss_mb} / ${result.stock_peak_rss_mb} MB)`);
+    else console.log(`${label(c).padEnd(26)} ${String(result.addon_samples_per_s ?? '-').padStart(8)} / ${result.ops_samples_per_s} / ${result.stock_samples_per_s}  (peak MB ${result.peak_rss_mb.addon ?? '-'} / ${result.peak_rss_mb.ops} / ${result.peak_rss_mb.stock})`);
   }
 }

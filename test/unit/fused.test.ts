@@ -2,16 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-node';
 import { buildModel } from '../../src/trainer/builder';
-import { fusedCallCount, pendingFusedPasses, setFusedKernels } from '../../src/trainer/layers/fused/index';
+import { fusedAddonStatus } from '../../src/trainer/layers/fused/addon';
+import { fusedCallCount, pendingFusedPasses, setFusedKernels, type FusedTier } from '../../src/trainer/layers/fused/index';
 import { analyzeModel } from './helpers';
 
 /**
  * The fused recurrent kernels (src/trainer/layers/fused/) against the step-by-step reference
  * (`runSequence`, itself checked against Keras in builder-numerics.test.ts): same outputs, same
  * gradients for every weight and for the input, same weights after an Adam step, to 1e-5 (relative
- * above 1), for every cell type and option combination, on the native and the pure-JS backend. Then:
- * the configurations they leave to the reference really fall back, and nothing leaks (tfjs tensors,
- * TensorFlow handles, saved forward state) across training steps.
+ * above 1), for every cell type and option combination, for both implementations (the native addon,
+ * and tensor ops: TensorFlow ops by name / tf.* ops) on the native and the pure-JS backend. Then: the
+ * configurations they leave to the reference really fall back, and nothing leaks (tfjs tensors,
+ * TensorFlow handles, saved forward state) across training steps. The addon's tests are skipped when
+ * it is not built (node src/trainer/layers/fused/native/build.mjs).
  */
 
 const TOLERANCE = 1e-5;
@@ -123,10 +126,11 @@ interface Result {
   calls: number;
 }
 
-/** Output, gradients of sum(output * R) (weights and float input), weights after one Adam step: with the fused kernels on or off. */
-async function run(c: Case, fused: boolean, training = false): Promise<Result> {
+/** Output, gradients of sum(output * R) (weights and float input), weights after one Adam step: with one fused implementation, or the reference (false). */
+async function run(c: Case, fused: FusedTier | false, training = false): Promise<Result> {
   setFusedKernels(fused);
   const before = fusedCallCount();
+  const beforeTier = fused ? fusedCallCount(fused) : 0;
   const model = modelFor(c);
   const x = inputFor(c);
   try {
@@ -162,6 +166,7 @@ async function run(c: Case, fused: boolean, training = false): Promise<Result> {
     }
     r.dispose();
     result.calls = fusedCallCount() - before;
+    if (fused) assert.equal(fusedCallCount(fused) - beforeTier, result.calls, `only the ${fused} implementation may run`);
     return result;
   } finally {
     model.dispose();
@@ -216,8 +221,12 @@ async function withSeededRandom<R>(seed: number, f: () => Promise<R>): Promise<R
   }
 }
 
+const addon = fusedAddonStatus();
+
 for (const backend of ['tensorflow', 'cpu'] as const) {
-  describe(`fused recurrent kernels = step-by-step reference (${backend} backend)`, () => {
+ for (const tier of ['addon', 'ops'] as const) {
+  const skip = tier === 'addon' && !addon.loaded ? `the native addon is not built (${addon.error ?? 'node src/trainer/layers/fused/native/build.mjs'})` : false;
+  describe(`fused recurrent kernels (${tier}) = step-by-step reference (${backend} backend)`, { skip }, () => {
     it(`runs on the ${backend} backend`, async () => {
       assert.ok(await tf.setBackend(backend));
       assert.equal(tf.getBackend(), backend);
@@ -227,7 +236,7 @@ for (const backend of ['tensorflow', 'cpu'] as const) {
       it(c.name, async () => {
         const reference = await run(c, false);
         assert.equal(reference.calls, 0, 'the reference run must not use the fused kernels');
-        const fused = await run(c, true);
+        const fused = await run(c, tier);
         if (c.fused === false) assert.equal(fused.calls, 0, 'this configuration must fall back to the reference');
         else assert.ok(fused.calls > 0, 'the fused kernels did not run');
         assertSame(fused, reference);
@@ -238,7 +247,7 @@ for (const backend of ['tensorflow', 'cpu'] as const) {
       it(`${name}: dropout in training (same masks) is fused; recurrent_dropout falls back`, async () => {
         const withDropout: Case = { name, layers: [emb(true), { ...base, units: 5, dropout: 0.4, return_sequences: true }, { ...base, units: 3, dropout: 0.3 }], input: 'tokens' };
         const reference = await withSeededRandom(3, () => run(withDropout, false, true));
-        const fused = await withSeededRandom(3, () => run(withDropout, true, true));
+        const fused = await withSeededRandom(3, () => run(withDropout, tier, true));
         assert.ok(fused.calls > 0);
         assertClose(fused.output, reference.output, 'training output');
         fused.grads.forEach((g, i) => assertClose(g, reference.grads[i], `training gradient of weight ${i}`));
@@ -247,17 +256,17 @@ for (const backend of ['tensorflow', 'cpu'] as const) {
 
         const recurrent: Case = { name, layers: [{ ...base, units: 5, recurrent_dropout: 0.3 }], input: 'float' };
         const refRec = await withSeededRandom(4, () => run(recurrent, false, true));
-        const fusedRec = await withSeededRandom(4, () => run(recurrent, true, true));
+        const fusedRec = await withSeededRandom(4, () => run(recurrent, tier, true));
         assertClose(fusedRec.output, refRec.output, 'recurrent_dropout training output');
         // Training-mode calls fall back; inference (predict) is fused.
-        const inferenceOnly = await run(recurrent, true, false);
+        const inferenceOnly = await run(recurrent, tier, false);
         assert.ok(inferenceOnly.calls > 0);
         assertClose(inferenceOnly.predict, refRec.predict, 'recurrent_dropout inference output');
       });
     }
 
     it('no leaks: tfjs tensors, TensorFlow handles and saved forward state stay flat over training steps', async () => {
-      setFusedKernels(true);
+      setFusedKernels(tier);
       const c: Case = {
         name: 'leak',
         layers: [emb(true), { type: 'Bidirectional', layer: { type: 'LSTM', units: 6, return_sequences: true } }, { type: 'GRU', units: 5, return_sequences: true }, { type: 'SimpleRNN', units: 4, go_backwards: true }, { type: 'Dense', units: 1 }],
@@ -268,7 +277,7 @@ for (const backend of ['tensorflow', 'cpu'] as const) {
       const y = tf.ones([TOKENS.length, 1]);
       model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
       const counts: [number, number][] = [];
-      const before = fusedCallCount();
+      const before = fusedCallCount(tier);
       for (let i = 0; i < 6; i++) {
         await model.trainOnBatch(x, y);
         tf.tidy(() => {
@@ -277,14 +286,14 @@ for (const backend of ['tensorflow', 'cpu'] as const) {
         counts.push([tf.memory().numTensors, liveHandles()]);
         assert.equal(pendingFusedPasses(), 0, 'forward state still held after the step');
       }
-      assert.ok(fusedCallCount() - before >= 6 * 8);
+      assert.ok(fusedCallCount(tier) - before >= 6 * 8);
       for (const n of counts.slice(2)) assert.deepEqual(n, counts[1], `tensors / handles per step: ${JSON.stringify(counts)}`);
       tf.dispose([x, y]);
       model.dispose();
     });
 
     it('no leaks when no gradient flows through a fused layer (frozen recurrent layers)', async () => {
-      setFusedKernels(true);
+      setFusedKernels(tier);
       const c: Case = { name: 'frozen', layers: [emb(true), { type: 'LSTM', units: 6, return_sequences: true }, { type: 'GRU', units: 5 }, { type: 'Dense', units: 1 }], input: 'tokens' };
       const model = modelFor(c);
       for (const layer of model.layers.slice(1, 4)) layer.trainable = false;
@@ -300,6 +309,8 @@ for (const backend of ['tensorflow', 'cpu'] as const) {
       for (const n of counts.slice(2)) assert.deepEqual(n, counts[1], `tensors / handles per step: ${JSON.stringify(counts)}`);
       tf.dispose([x, y]);
       model.dispose();
+      setFusedKernels(true);
     });
   });
+ }
 }

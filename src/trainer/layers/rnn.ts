@@ -8,12 +8,16 @@ import type { ConfigDict, Kwargs, LayerVariable, Shape, Tensor, Tensor2D, TF } f
  * layout, initialisers, dropout and masking semantics, on top of tfjs' `RNN` layer class (so that
  * `tf.layers.bidirectional` can clone them and tfjs' model saving works).
  *
- * Split in two so the computation can be swapped later (fused whole-sequence kernels):
+ * Split in two so the computation can be swapped:
  * - a **cell** (`KerasCell`) owns the weights (Keras shapes and order) and the maths of one step;
  * - `runSequence` (here) drives a cell over a sequence: input projection for all timesteps at once,
- *   then the recurrence step by step, with Keras' mask and go_backwards semantics.
- * A faster implementation only has to provide another layer class with the same config and weights;
- * the builder picks the class in `recurrentLayerClass` (builder.ts).
+ *   then the recurrence step by step, with Keras' mask and go_backwards semantics. It is the
+ *   reference implementation.
+ * `KerasRecurrent.call` first tries the fused whole-sequence kernels (`fused/index.ts`: the sequence
+ * forward and backward as one op with a hand-written gradient, in a native addon or as TensorFlow
+ * ops), which compute the same to 1e-5 (test/unit/fused.test.ts), and falls back to `runSequence`
+ * for what they do not handle (recurrent_dropout in training, other activations). Same layer
+ * classes, config and weights either way.
  */
 
 export type RecurrentKind = 'SimpleRNN' | 'LSTM' | 'GRU';

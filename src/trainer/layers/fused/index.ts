@@ -1,53 +1,61 @@
 import type { KerasCellApi, RecurrentKind, SequenceOptions } from '../rnn';
 import type { LayerVariable, Tensor, TF } from '../types';
+import { addonSequence, loadFusedAddon } from './addon';
 import { FUSED_ACTIVATIONS, nativeBackend, nativeExec, TfjsExec, type ActName, type Exec } from './exec';
-import { runSequenceFused, type SeqRun, type SeqSpec } from './kernels';
+import { runSequenceFused, type SeqSpec } from './kernels';
 
 /**
  * Fused recurrent kernels: `fusedSequence` runs a SimpleRNN / LSTM / GRU layer over a whole sequence
- * as one tfjs op with a hand-written gradient (`tf.customGrad`), computing exactly what `runSequence`
- * (the step-by-step reference in rnn.ts) computes. It returns null when it does not handle a
- * configuration, and the layer then uses `runSequence`:
+ * as one tfjs op with a hand-written gradient (`tf.customGrad`), computing what `runSequence` (the
+ * step-by-step reference in rnn.ts) computes. Two implementations, in order of preference:
+ * 1. the native addon (`addon.ts`, `native/`): the whole sequence in one call each way, any backend;
+ * 2. tensor ops (`kernels.ts` over `exec.ts`): TensorFlow ops by name on the native backend, tf.* ops
+ *    on the others.
+ * It returns null when it does not handle a configuration, and the layer then uses `runSequence`:
  * - recurrent_dropout in training (Keras draws a dropout mask per gate then);
  * - activations other than tanh, sigmoid, relu and linear;
  * - an empty batch or sequence, or a mask of another shape than (batch, time).
  *
- * On the native backend the ops go straight to TensorFlow (`exec.ts`); on other backends the same
- * algorithm runs with tf.* ops.
- *
- * `RNN_STUDIO_FUSED=0` (or `setFusedKernels(false)`) turns the fused kernels off.
+ * `RNN_STUDIO_FUSED` (or `setFusedKernels`): `auto` (default: addon, else ops), `addon` (addon only),
+ * `ops` (tensor ops only), `off` / `0` (always the step-by-step reference).
  */
 
-type Mode = 'auto' | 'off' | 'native';
+export type FusedMode = 'auto' | 'addon' | 'ops' | 'off';
+export type FusedTier = 'addon' | 'ops';
 
-let mode: Mode = readMode();
+let mode: FusedMode = readMode();
 
-function readMode(): Mode {
+function readMode(): FusedMode {
   const v = (typeof process !== 'undefined' ? process.env.RNN_STUDIO_FUSED : undefined)?.toLowerCase();
   if (v === '0' || v === 'off' || v === 'false') return 'off';
-  if (v === 'native') return 'native';
+  if (v === 'addon' || v === 'ops') return v;
   return 'auto';
 }
 
-/**
- * Turns the fused kernels on (`true` / `'auto'`: every backend), off (`false` / `'off'`: always the
- * step-by-step reference), or on for the native backend only (`'native'`). Returns the previous mode.
- */
-export function setFusedKernels(on: boolean | Mode): Mode {
+/** Sets the mode (`true`: auto, `false`: off). Returns the previous one. */
+export function setFusedKernels(on: boolean | FusedMode): FusedMode {
   const previous = mode;
   mode = on === true ? 'auto' : on === false ? 'off' : on;
   return previous;
 }
 
-export function fusedKernelsMode(): Mode {
+export function fusedKernelsMode(): FusedMode {
   return mode;
 }
 
-let calls = 0;
+const calls: Record<FusedTier, number> = { addon: 0, ops: 0 };
 
-/** How many layer calls the fused kernels have run (for tests and measurements). */
-export function fusedCallCount(): number {
-  return calls;
+/** How many layer calls the fused kernels have run (all, or one implementation); for tests and measurements. */
+export function fusedCallCount(tier?: FusedTier): number {
+  return tier ? calls[tier] : calls.addon + calls.ops;
+}
+
+/** The implementation `fusedSequence` would use now (before the per-call checks), or null. */
+export function fusedTier(tf: TF): FusedTier | null {
+  if (mode === 'off') return null;
+  if (mode !== 'ops' && loadFusedAddon()) return 'addon';
+  if (mode === 'addon') return null;
+  return executor(tf) ? 'ops' : null;
 }
 
 /** The parts of RNN Studio's Keras cells (rnn.ts, lstm.ts, gru.ts, simple-rnn.ts) read here. */
@@ -123,7 +131,6 @@ const tfjsExecs = new WeakMap<object, TfjsExec>();
 function executor(tf: TF): Exec<unknown> | null {
   const native = nativeBackend(tf);
   if (native) return nativeExec(native) as Exec<unknown>;
-  if (mode === 'native') return null;
   let ex = tfjsExecs.get(tf.engine());
   if (!ex) {
     ex = new TfjsExec(tf);
@@ -143,37 +150,51 @@ function dropoutMask(tf: TF, shape: number[], rate: number): Tensor {
  * not handle this configuration (see the module comment). Same semantics as `runSequence`.
  */
 export function fusedSequence(tf: TF, cell: KerasCellApi, x: Tensor, options: SequenceOptions): Tensor | null {
-  if (mode === 'off') return null;
+  const tier = fusedTier(tf);
+  if (!tier) return null;
   const spec = fusedSpec(cell, options);
   if (!spec || x.rank !== 3 || x.dtype !== 'float32') return null;
   const [batch, time, inputDim] = x.shape as [number, number, number];
   if (!(batch > 0 && time > 0 && inputDim > 0)) return null;
   if (options.mask && (options.mask.rank !== 2 || options.mask.shape[0] !== batch || options.mask.shape[1] !== time)) return null;
-  const ex = executor(tf);
-  if (!ex) return null;
   sweep();
-  calls++;
+  calls[tier]++;
   const c = cell as FusableCell;
   return tf.tidy(() => {
     let input = x;
     if (options.training && cell.usesDropout()) input = tf.mul(x, tf.expandDims(dropoutMask(tf, [batch, inputDim], cell.dropout), 1));
-    const mask = options.mask ? tf.reshape(tf.transpose(tf.cast(options.mask, 'bool')), [time, batch, 1]) : null;
     const weights = [c.kernel.read(), c.recurrentKernel.read(), ...(c.bias ? [c.bias.read()] : [])];
-    const start = (args: Tensor[], recording: boolean): SeqRun<unknown> =>
-      runSequenceFused(
-        ex,
-        spec,
-        {
-          x: ex.input(args[0]),
-          kernel: ex.input(args[1]),
-          recurrentKernel: ex.input(args[2]),
-          bias: args.length > 3 ? ex.input(args[3]) : null,
-          mask: mask ? ex.input(mask) : null,
-        },
-        recording,
-      );
+    const recording = isTapeOn(tf);
+    let start: (args: Tensor[], recording: boolean) => { output: Tensor; backward(dy: Tensor): Tensor[]; release(): void };
+    if (tier === 'addon') {
+      const addon = loadFusedAddon()!;
+      const mask = options.mask ? tf.cast(options.mask, 'bool') : null;
+      start = (args, rec) => addonSequence(tf, addon, spec, args[0], args[1], args[2], args[3] ?? null, mask, rec);
+    } else {
+      const ex = executor(tf)!;
+      const mask = options.mask ? tf.reshape(tf.transpose(tf.cast(options.mask, 'bool')), [time, batch, 1]) : null;
+      start = (args, rec) => {
+        const run = runSequenceFused(
+          ex,
+          spec,
+          {
+            x: ex.input(args[0]),
+            kernel: ex.input(args[1]),
+            recurrentKernel: ex.input(args[2]),
+            bias: args.length > 3 ? ex.input(args[3]) : null,
+            mask: mask ? ex.input(mask) : null,
+          },
+          rec,
+        );
+        return {
+          output: ex.output(run.output),
+          backward: (dy: Tensor) => run.backward(ex.input(dy)).map((g) => ex.output(g)),
+          release: () => run.release(),
+        };
+      };
+    }
 
-    if (!isTapeOn(tf)) return ex.output(start([input, ...weights], false).output);
+    if (!recording) return start([input, ...weights], false).output;
 
     const op = tf.customGrad(((...args: unknown[]) => {
       const save = args.pop() as (tensors: Tensor[]) => void;
@@ -194,12 +215,12 @@ export function fusedSequence(tf: TF, cell: KerasCellApi, x: Tensor, options: Se
         save([sentinel]);
         pending.add(entry);
         return {
-          value: ex.output(run.output),
+          value: run.output,
           gradFunc: (dy: Tensor) => {
             pending.delete(entry);
             if (released) throw new Error('fused recurrent kernel: the backward pass ran twice or after its forward state was freed.');
             released = true;
-            return run.backward(ex.input(dy)).map((g) => ex.output(g));
+            return run.backward(dy);
           },
         };
       } catch (e) {

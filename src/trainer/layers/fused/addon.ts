@@ -1,0 +1,202 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Tensor, TF } from '../types';
+import type { ActName } from './exec';
+import type { SeqSpec } from './kernels';
+
+/**
+ * RNN Studio's optional native addon (`native/rnn_fused.cc`): the whole sequence of a SimpleRNN, GRU
+ * or LSTM layer, forward and backward, in one call each, on float32 buffers. It needs no TensorFlow:
+ * the same path serves the native backend and the pure-JS one. Inputs are read with `dataSync()`
+ * (one copy from TensorFlow for the layer input), outputs become tensors without a copy
+ * (`tf.tensor(Float32Array)` keeps the array; tfjs-node hands it to TensorFlow as it is).
+ *
+ * Built by `node src/trainer/layers/fused/native/build.mjs` (a C++ compiler, a few seconds; or
+ * node-gyp with native/binding.gyp) into `node_modules/.cache/rnn-studio-fused/rnn_fused.node` of
+ * the repository. Looked up there (from this module's folder upwards), and next to this module
+ * (`rnn_fused.node` beside a bundle); `RNN_STUDIO_FUSED_ADDON=PATH` names the file,
+ * `RNN_STUDIO_FUSED_ADDON=0` disables it. When it is missing, the fused kernels run as TensorFlow
+ * ops (`kernels.ts`).
+ */
+
+export interface FusedAddon {
+  forward(cfg: Int32Array, x: Float32Array, W: Float32Array, U: Float32Array, b: Float32Array | null, mask: Uint8Array | null, out: Float32Array, saved: Float32Array | null): void;
+  backward(
+    cfg: Int32Array,
+    x: Float32Array,
+    W: Float32Array,
+    U: Float32Array,
+    b: Float32Array | null,
+    mask: Uint8Array | null,
+    saved: Float32Array,
+    dy: Float32Array,
+    DZ: Float32Array,
+    DIH: Float32Array | null,
+    RH: Float32Array | null,
+    dx: Float32Array,
+    dW: Float32Array,
+    dU: Float32Array,
+    db: Float32Array | null,
+  ): void;
+  info(): { isa: string; threads: number };
+}
+
+const FILE = 'rnn_fused.node';
+let cached: FusedAddon | null | undefined;
+let loadError: string | null = null;
+
+/** Where the addon may be: next to this module (bundles), or the source tree's build folder above it. */
+function candidates(): string[] {
+  const env = process.env.RNN_STUDIO_FUSED_ADDON;
+  if (env) return env === '0' ? [] : [path.resolve(env)];
+  const out: string[] = [path.join(__dirname, FILE), path.join(__dirname, 'native', FILE)];
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    out.push(path.join(dir, 'node_modules', '.cache', 'rnn-studio-fused', FILE));
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return out;
+}
+
+/** The addon, or null when it is not built (or cannot load here); loaded once. */
+export function loadFusedAddon(): FusedAddon | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  for (const file of candidates()) {
+    if (!existsSync(file)) continue;
+    try {
+      const m = { exports: {} as FusedAddon };
+      process.dlopen(m, file);
+      if (typeof m.exports.forward === 'function' && typeof m.exports.backward === 'function') {
+        cached = m.exports;
+        break;
+      }
+    } catch (e) {
+      loadError = `${file}: ${(e as Error).message}`;
+    }
+  }
+  return cached;
+}
+
+/** Why the addon is not in use (for diagnostics), or null. */
+export function fusedAddonStatus(): { loaded: boolean; isa?: string; threads?: number; error?: string } {
+  const a = loadFusedAddon();
+  if (a) return { loaded: true, ...a.info() };
+  return { loaded: false, ...(loadError ? { error: loadError } : {}) };
+}
+
+const ACT_CODES: Record<ActName, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 3 };
+const KIND_CODES = { SimpleRNN: 0, GRU: 1, LSTM: 2 } as const;
+
+/** Saved-state sections of B·T·u floats per cell (see rnn_impl.inc). */
+function sections(spec: SeqSpec): number {
+  return spec.kind === 'SimpleRNN' ? 2 : spec.kind === 'LSTM' ? 7 : spec.resetAfter ? 5 : 4;
+}
+
+// Scratch buffers reused across calls (saved state, gate gradients): allocating tens of megabytes per
+// call costs page faults. Buffers handed to tensors are never pooled.
+const pool = new Map<number, Float32Array[]>();
+let pooledBytes = 0;
+const POOL_LIMIT = 768 * 1024 * 1024;
+
+function take(n: number): Float32Array {
+  const list = pool.get(n);
+  const b = list?.pop();
+  if (b) {
+    pooledBytes -= b.byteLength;
+    return b;
+  }
+  return new Float32Array(n);
+}
+
+function give(b: Float32Array | null): void {
+  if (!b || pooledBytes + b.byteLength > POOL_LIMIT) return;
+  let list = pool.get(b.length);
+  if (!list) pool.set(b.length, (list = []));
+  list.push(b);
+  pooledBytes += b.byteLength;
+}
+
+// The layer input's values: Bidirectional runs both directions on the same input tensor, so keep
+// the last one read (tensors are immutable; variables are not cached).
+let lastInput: { tensor: Tensor; values: Float32Array } | null = null;
+
+function inputValues(tf: TF, x: Tensor): Float32Array {
+  if (lastInput && lastInput.tensor === x && !x.isDisposed) return lastInput.values;
+  const values = x.dataSync() as Float32Array;
+  lastInput = x instanceof tf.Variable ? null : { tensor: x, values };
+  return values;
+}
+
+export interface AddonRun {
+  output: Tensor;
+  /** Gradients [dx, dkernel, drecurrent_kernel, (dbias)] from the output gradient; call at most once. */
+  backward(dy: Tensor): Tensor[];
+  /** Returns the saved state to the pool when no backward pass will come. */
+  release(): void;
+}
+
+/**
+ * Runs the layer with the addon. `x` (B, T, d) float32; `mask` (B, T) bool or null; `kernel`,
+ * `recurrentKernel`, `bias` in Keras' layouts. With `recording`, keeps what the backward pass needs.
+ */
+export function addonSequence(tf: TF, addon: FusedAddon, spec: SeqSpec, x: Tensor, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor | null, mask: Tensor | null, recording: boolean): AddonRun {
+  const [B, T, d] = x.shape as [number, number, number];
+  const u = spec.units;
+  const cfg = Int32Array.of(
+    KIND_CODES[spec.kind],
+    B,
+    T,
+    d,
+    u,
+    ACT_CODES[spec.activation],
+    ACT_CODES[spec.recurrentActivation],
+    spec.resetAfter ? 1 : 0,
+    spec.goBackwards ? 1 : 0,
+    spec.returnSequences ? 1 : 0,
+    spec.zeroOutputForMask ? 1 : 0,
+  );
+  const xs = inputValues(tf, x);
+  const W = kernel.dataSync() as Float32Array;
+  const U = recurrentKernel.dataSync() as Float32Array;
+  const b = bias ? (bias.dataSync() as Float32Array) : null;
+  const m = mask ? (mask.dataSync() as Uint8Array) : null;
+  const outShape = spec.returnSequences ? [B, T, u] : [B, u];
+  const out = new Float32Array(outShape.reduce((p, q) => p * q, 1));
+  let saved: Float32Array | null = recording ? take(sections(spec) * B * T * u) : null;
+  addon.forward(cfg, xs, W, U, b, m, out, saved);
+  const output = tf.tensor(out, outShape, 'float32');
+  return {
+    output,
+    release() {
+      give(saved);
+      saved = null;
+    },
+    backward(dy: Tensor): Tensor[] {
+      if (!saved) throw new Error('fused recurrent kernel (addon): the backward pass ran twice or after its forward state was freed.');
+      const G = spec.kind === 'SimpleRNN' ? 1 : spec.kind === 'GRU' ? 3 : 4;
+      const dys = dy.dataSync() as Float32Array;
+      const DZ = take(B * T * G * u);
+      const DIH = spec.kind === 'GRU' && spec.resetAfter ? take(B * T * u) : null;
+      const RH = spec.kind === 'GRU' && !spec.resetAfter ? take(B * T * u) : null;
+      const dx = new Float32Array(B * T * d);
+      const dW = new Float32Array(W.length);
+      const dU = new Float32Array(U.length);
+      const db = b ? new Float32Array(b.length) : null;
+      try {
+        addon.backward(cfg, xs, W, U, b, m, saved, dys, DZ, DIH, RH, dx, dW, dU, db);
+      } finally {
+        give(saved);
+        saved = null;
+        give(DZ);
+        give(DIH);
+        give(RH);
+      }
+      const grads = [tf.tensor(dx, [B, T, d], 'float32'), tf.tensor(dW, kernel.shape, 'float32'), tf.tensor(dU, recurrentKernel.shape, 'float32')];
+      if (db && bias) grads.push(tf.tensor(db, bias.shape, 'float32'));
+      return grads;
+    },
+  };
+}
