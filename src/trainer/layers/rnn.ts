@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../data/random';
 import { activationFunction } from './activations';
 import { fusedSequence } from './fused/index';
 import type * as tfType from '@tensorflow/tfjs';
@@ -213,15 +214,7 @@ function orthogonal(tf: TF, seed: number | undefined): Initializer {
 
 /** Uniform [0, 1) numbers: seeded (mulberry32) when a seed is given, else Math.random. */
 function seededRandom(seed: number | undefined): () => number {
-  if (seed === undefined) return Math.random;
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seed === undefined ? Math.random : mulberry32(seed);
 }
 
 export function defineCellBase(tf: TF) {
