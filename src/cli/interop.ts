@@ -55,6 +55,17 @@ async function write(target: string, text: string, force: boolean, io: Output): 
 
 const STRATEGIES = ['none', 'mirrored', 'multiworker'];
 
+/** An unreadable input is reported in one line (the caller exits 2); anything else is a bug and throws. */
+async function orUnreadable<T>(io: Output, work: Promise<T>): Promise<T | undefined> {
+  try {
+    return await work;
+  } catch (e) {
+    if (!(e instanceof InteropFileError)) throw e;
+    io.err(`rnn-studio: ${e.message}`);
+    return undefined;
+  }
+}
+
 export async function exportCommand(args: string[], io: Output): Promise<number> {
   const { values, flags, rest, bad } = parse(args, ['run', 'out', 'strategy', 'data-root'], ['force']);
   if (bad || rest.length !== 2 || rest[0] !== 'keras') {
@@ -68,16 +79,8 @@ export async function exportCommand(args: string[], io: Output): Promise<number>
   }
   const file = rest[1];
   const out = values.out ?? defaultScriptPath(file);
-  let result;
-  try {
-    result = await exportKerasFile(file, { runDir: values.run, strategy: values.strategy as DistributionStrategy | undefined, dataRoot: values['data-root'] && path.resolve(values['data-root']), outPath: out });
-  } catch (e) {
-    if (e instanceof InteropFileError) {
-      io.err(`rnn-studio: ${e.message}`);
-      return 2;
-    }
-    throw e;
-  }
+  const result = await orUnreadable(io, exportKerasFile(file, { runDir: values.run, strategy: values.strategy as DistributionStrategy | undefined, dataRoot: values['data-root'] && path.resolve(values['data-root']), outPath: out }));
+  if (!result) return 2;
   for (const d of result.diagnostics) io.err(`${file}: ${d}`);
   if (!result.code) return 2;
   if (!(await write(out, result.code, flags.has('force'), io))) return 2;
@@ -99,16 +102,8 @@ export async function importCommand(args: string[], io: Output): Promise<number>
     return 2;
   }
   const file = rest[0];
-  let result;
-  try {
-    result = await importFile(file, values.kind as ImportKind | undefined);
-  } catch (e) {
-    if (e instanceof InteropFileError) {
-      io.err(`rnn-studio: ${e.message}`);
-      return 2;
-    }
-    throw e;
-  }
+  const result = await orUnreadable(io, importFile(file, values.kind as ImportKind | undefined));
+  if (!result) return 2;
   for (const d of result.diagnostics) io.err(`${file}: ${d}`);
   if (!result.modelText) return 1;
   const out = values.out ?? defaultImportPath(file);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-node';
 import { buildModel } from '../../src/trainer/builder';
-import { analyzeModel, readRepoFile, repoRoot } from './helpers';
+import { analyzeModel, kerasExpected, readRepoFile, repoRoot } from './helpers';
 
 /**
  * The model builder against Keras 3: parameter counts and shapes for every fixture Keras built
@@ -12,16 +12,7 @@ import { analyzeModel, readRepoFile, repoRoot } from './helpers';
  * Numerical parity is in builder-numerics.test.ts.
  */
 
-interface KerasLayer {
-  name: string;
-  class_name: string;
-  output_shape: (number | null)[];
-  trainable_params: number;
-  non_trainable_params: number;
-}
-type KerasModel = { layers: KerasLayer[]; total_params: number; trainable_params: number; non_trainable_params: number } | { error: string; error_layer_index: number | null };
-
-const expected = JSON.parse(readRepoFile('test/fixtures/keras/expected.json')) as Record<string, KerasModel>;
+const expected = kerasExpected();
 
 function count(weights: { shape: (number | null)[] }[]): number {
   return weights.reduce((s, w) => s + w.shape.reduce((a: number, b) => a * (b ?? 0), 1), 0);

@@ -42,4 +42,18 @@ export function textAt(text: string, d: { range: Diagnostic['range'] }): string 
   return [lines[start.line].slice(start.character), ...lines.slice(start.line + 1, end.line), lines[end.line].slice(0, end.character)].join('\n');
 }
 
+/** One model of test/fixtures/keras/expected.json, as Keras 3 built (or refused) it. */
+export interface KerasLayer {
+  name: string;
+  class_name: string;
+  output_shape: (number | null)[];
+  trainable_params: number;
+  non_trainable_params: number;
+}
+export type KerasModel = { layers: KerasLayer[]; total_params: number; trainable_params: number; non_trainable_params: number } | { error: string; error_layer_index: number | null };
+
+export function kerasExpected(): Record<string, KerasModel> {
+  return JSON.parse(readRepoFile('test/fixtures/keras/expected.json')) as Record<string, KerasModel>;
+}
+
 export { analyzeModel };

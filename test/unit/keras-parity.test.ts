@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeModel, readRepoFile } from './helpers';
+import { analyzeModel, kerasExpected, readRepoFile } from './helpers';
 
 /** Every fixture and example against what Keras 3 itself built (test/fixtures/keras/expected.json). */
 
-interface KerasLayer {
-  name: string;
-  class_name: string;
-  output_shape: (number | null)[];
-  trainable_params: number;
-  non_trainable_params: number;
-}
-type KerasModel = { layers: KerasLayer[]; total_params: number; trainable_params: number; non_trainable_params: number } | { error: string; error_layer_index: number | null };
-
-const expected = JSON.parse(readRepoFile('test/fixtures/keras/expected.json')) as Record<string, KerasModel>;
+const expected = kerasExpected();
 
 describe('Keras 3 parity', () => {
   it('has fixtures for every layer type and the reference models', () => {
