@@ -117,19 +117,27 @@ export interface LongRangeOptions {
   vocabSize: number;
   k: number;
   seed: number;
+  /** Sequences (by index) whose key stands exactly k steps back: the test set's. */
+  atK?: Uint8Array;
 }
 
-/** Tokens at or above this id are the "upper half" of the vocabulary 1..vocabSize-1. */
+/** The token that marks the key: the key is the token right after it. */
+export const MEMORY_MARKER = 1;
+
+/** Keys are 2..vocabSize-1; those at or above this id are the "upper half" (label 1). */
 export function upperHalfStart(vocabSize: number): number {
-  return 1 + Math.floor((vocabSize - 1) / 2);
+  return 2 + Math.floor((vocabSize - 2) / 2);
 }
 
 /**
- * `samples` sequences of `length` random tokens 1..vocabSize-1 (0 stays the padding id). The label
- * is 1 exactly when the token k steps before the last one, x[length - 1 - k], is in the upper half
- * of the vocabulary (>= upperHalfStart). Every other token is independent noise, so nothing but a
- * memory of that one step predicts the label; the label is drawn first (50/50), then that token
- * uniformly from its half, so chance is 50%.
+ * `samples` sequences of `length` random tokens 2..vocabSize-1 (0 stays the padding id). In each,
+ * the marker (token 1) stands right before one token, the key; the label is 1 exactly when the key
+ * is in the upper half (>= upperHalfStart). The key stands exactly k steps before the last token in
+ * the sequences flagged by `atK` (the test set) and 1 to k steps before it in the others, so a
+ * model can learn to remember over short distances first; what it has learnt is then measured
+ * over exactly k steps. Every other token is noise drawn from the same tokens as the keys, so only
+ * a memory that is written at the marker and then held predicts the label: a gate. The label is
+ * drawn first (50/50), then the key uniformly from its half, so chance is 50%.
  */
 export function longRangeMemory(o: LongRangeOptions): { x: Int32Array; y: Uint8Array } {
   const { samples, length: T, vocabSize: V, k } = o;
@@ -137,13 +145,16 @@ export function longRangeMemory(o: LongRangeOptions): { x: Int32Array; y: Uint8A
   const x = new Int32Array(samples * T);
   const y = new Uint8Array(samples);
   const h = upperHalfStart(V);
-  const pos = T - 1 - k;
   for (let i = 0; i < samples; i++) {
     const row = i * T;
-    for (let t = 0; t < T; t++) x[row + t] = 1 + Math.floor(rand() * (V - 1));
+    for (let t = 0; t < T; t++) x[row + t] = 2 + Math.floor(rand() * (V - 2));
     const label = rand() < 0.5 ? 0 : 1;
     y[i] = label;
-    x[row + pos] = label ? h + Math.floor(rand() * (V - h)) : 1 + Math.floor(rand() * (h - 1));
+    const key = label ? h + Math.floor(rand() * (V - h)) : 2 + Math.floor(rand() * (h - 2));
+    const lag = 1 + Math.floor(rand() * k); // drawn for every sequence, so the split does not shift the stream
+    const pos = T - 1 - (o.atK?.[i] ? k : lag);
+    x[row + pos - 1] = MEMORY_MARKER;
+    x[row + pos] = key;
   }
   return { x, y };
 }
@@ -153,15 +164,17 @@ function prepareLongRange(data: DataConfig, o: PrepareOptions, seed: number, cap
   if (T === undefined) throw new DataError('long_range_memory needs a sequence length: set data.maxlen or a fixed input.shape, e.g. [60].');
   const V = data.vocab_size ?? DEFAULTS.vocab_size;
   const k = data.k ?? DEFAULTS.k;
-  if (V < 3) throw new DataError(`data.vocab_size is ${V}: long_range_memory needs at least 3 (id 0 is padding, and the other ids are split into a lower and an upper half).`);
-  if (!(k >= 1 && k < T)) throw new DataError(`data.k is ${k}: it must be at least 1 and smaller than the sequence length ${T} (data.maxlen / input.shape[0]).`);
+  if (V < 4) throw new DataError(`data.vocab_size is ${V}: long_range_memory needs at least 4 (id 0 is padding, 1 the marker, and the keys 2.. are split into a lower and an upper half).`);
+  if (!(k >= 1 && k <= T - 2)) throw new DataError(`data.k is ${k}: it must be at least 1 and at most ${T - 2}, the sequence length ${T} (data.maxlen / input.shape[0]) minus 2 (the marker and the key stand k steps before the last token).`);
   let samples = data.samples ?? DEFAULTS.samples;
   if (cap !== undefined) samples = Math.min(samples, cap);
   const labels = data.labels ? data.labels.map(String) : ['0', '1'];
   if (labels.length !== 2) throw new DataError(`long_range_memory is a binary task; data.labels must have 2 entries (class 0, class 1), not ${labels.length}.`);
   const encoding: LabelEncoding = checkEncoding(o.labelEncoding, labels);
-  const { x, y } = longRangeMemory({ samples, length: T, vocabSize: V, k, seed });
   const plan = planIndices(samples, { shuffle: false, seed, testSplit: data.test_split ?? DEFAULTS.test_split_builtin, what: 'sequences' });
+  const atK = new Uint8Array(samples);
+  for (const i of plan.test ?? []) atK[i] = 1;
+  const { x, y } = longRangeMemory({ samples, length: T, vocabSize: V, k, seed, atK });
   const at = validationSplitAt(plan.train.length, o.validationSplit, 'sequences');
   const make = (idx: Int32Array): Split => {
     const xs = new Int32Array(idx.length * T);
@@ -191,7 +204,7 @@ function prepareLongRange(data: DataConfig, o: PrepareOptions, seed: number, cap
   const parts = [`${fmtInt(train.x.shape[0])} train`];
   if (validation) parts.push(`${fmtInt(validation.x.shape[0])} validation`);
   if (test) parts.push(`${fmtInt(test.x.shape[0])} test`);
-  const summary = `Long-range memory (synthetic): ${fmtInt(samples)} sequences of ${T} tokens 1..${V - 1} (${parts.join(', ')}); label = token ${k} steps before the last is >= ${upperHalfStart(V)}; chance 50%`;
+  const summary = `Long-range memory (synthetic): ${fmtInt(samples)} sequences of ${T} tokens (${parts.join(', ')}); label = the token after the marker ${MEMORY_MARKER} is >= ${upperHalfStart(V)}; it stands 1..${k} steps before the end in training, exactly ${k} in the test set; chance 50%`;
   return { kind: 'text', train, validation, test, labels, preprocessor, summary };
 }
 

@@ -21,7 +21,7 @@ export { Tokenizer, WordSplitter, fitTokenizer, textToWordSequence } from './tok
 export { padArrays, padSequences } from './sequences';
 export { labelEncodingForLoss } from './labels';
 export { validationSplitAt, testSplitAt } from './split';
-export { longRangeMemory, upperHalfStart, spamIndex } from './builtin';
+export { longRangeMemory, MEMORY_MARKER, upperHalfStart, spamIndex } from './builtin';
 export { readSeriesRows } from './series';
 export { mulberry32, permutation } from './random';
 

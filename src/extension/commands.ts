@@ -25,7 +25,7 @@ export const TEMPLATES = [
   { id: 'sentiment-gru', label: 'GRU classifier', detail: 'Embedding → GRU(128) → Dense(1, sigmoid)' },
   { id: 'seattle-weather-forecast', label: 'Time series forecaster', detail: 'Two stacked LSTMs over 30 days of Seattle weather' },
   { id: 'spam-lstm', label: 'Spam filter', detail: 'Bidirectional LSTM on the SpamAssassin corpus (works offline)' },
-  { id: 'long-range-memory', label: 'Long-range memory task', detail: 'Synthetic: does the cell remember 50 steps back?' },
+  { id: 'long-range-memory', label: 'Long-range memory task', detail: 'Synthetic: does the cell remember a token 50 steps back?' },
 ] as const;
 
 type Handler = (ctx: CommandContext) => (...args: never[]) => unknown;

@@ -205,8 +205,8 @@ describe('DataError: settings', () => {
   it('spam_assassin with other labels', () => rejects({ source: 'builtin', dataset: 'spam_assassin', labels: ['good', 'bad'] }, { inputShape: [200] }, { message: /spam_assassin has the labels "ham" and "spam"/ }));
 
   it('long_range_memory: k not below the sequence length, a too small vocabulary', async () => {
-    await rejects({ source: 'builtin', dataset: 'long_range_memory', k: 60 }, { inputShape: [60] }, { message: /data\.k is 60: it must be at least 1 and smaller than the sequence length 60/ });
-    await rejects({ source: 'builtin', dataset: 'long_range_memory', vocab_size: 2 }, { inputShape: [60] }, { message: /vocab_size is 2: long_range_memory needs at least 3/ });
+    await rejects({ source: 'builtin', dataset: 'long_range_memory', k: 59 }, { inputShape: [60] }, { message: /data\.k is 59: it must be at least 1 and at most 58, the sequence length 60/ });
+    await rejects({ source: 'builtin', dataset: 'long_range_memory', vocab_size: 3 }, { inputShape: [60] }, { message: /vocab_size is 3: long_range_memory needs at least 4/ });
   });
 
   it('encodeTexts with an identity tokenizer and a non-id token', () => {

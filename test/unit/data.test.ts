@@ -17,6 +17,7 @@ import {
   prepareData,
   spamIndex,
   upperHalfStart,
+  MEMORY_MARKER,
 } from '../../src/data';
 import { spamTexts } from '../../src/data/builtin';
 
@@ -307,37 +308,65 @@ describe('built-in: SpamAssassin', () => {
 });
 
 describe('built-in: long-range memory (synthetic)', () => {
-  const data: DataConfig = { kind: 'text', source: 'builtin', dataset: 'long_range_memory', k: 50, maxlen: 60, vocab_size: 10, samples: 4000, seed: 7 };
+  const data: DataConfig = { kind: 'text', source: 'builtin', dataset: 'long_range_memory', k: 50, maxlen: 60, vocab_size: 10, samples: 20000, seed: 7 };
   const opts: PrepareOptions = { modelDir: dir, inputShape: [60], labelEncoding: 'binary', validationSplit: 0.2 };
 
-  it('the example: 4,000 sequences of 60 tokens 1..9, 2,560 / 640 / 800', async () => {
+  it('the example: 20,000 sequences of 60 tokens, 12,800 / 3,200 / 4,000; one marker each, noise 2..9', async () => {
     const d = await prepareData(data, opts);
-    assert.deepEqual(d.train.x.shape, [2560, 60]);
-    assert.deepEqual(d.validation!.x.shape, [640, 60]);
-    assert.deepEqual(d.test!.x.shape, [800, 60]);
-    for (const v of d.train.x.data) assert.ok(v >= 1 && v <= 9);
+    assert.deepEqual(d.train.x.shape, [12800, 60]);
+    assert.deepEqual(d.validation!.x.shape, [3200, 60]);
+    assert.deepEqual(d.test!.x.shape, [4000, 60]);
+    for (const split of [d.train, d.validation!, d.test!]) {
+      for (let i = 0; i < split.x.shape[0]; i++) {
+        const row = Array.from(split.x.data.subarray(i * 60, i * 60 + 60));
+        assert.equal(row.filter((v) => v === MEMORY_MARKER).length, 1, 'one marker');
+        assert.ok(row.every((v) => v >= 1 && v <= 9));
+      }
+    }
     const p = d.preprocessor as TextPreprocessor;
     assert.deepEqual(p.tokenizer, { type: 'identity', vocab_size: 10 });
     assert.equal(p.vocabSize, 10);
   });
 
-  it('label = 1 exactly when the token k steps before the last is in the upper half; balanced; no other step predicts it', async () => {
+  /** Where the key (the token after the marker) stands, counted in steps before the last token. */
+  const keyLags = (split: { x: { data: ArrayLike<number>; shape: number[] } }): number[] =>
+    Array.from({ length: split.x.shape[0] }, (_, i) => {
+      for (let t = 0; t < 60; t++) if (split.x.data[i * 60 + t] === MEMORY_MARKER) return 60 - 1 - (t + 1);
+      throw new Error(`no marker in sequence ${i}`);
+    });
+
+  it('label = 1 exactly when the key is in the upper half; balanced; no fixed step predicts it', async () => {
     const d = await prepareData(data, opts);
     const T = 60;
     const h = upperHalfStart(10);
-    assert.equal(h, 5);
-    let pos = 0;
-    const agree = new Array(T).fill(0);
-    const split = d.train;
-    const n = split.x.shape[0];
-    for (let i = 0; i < n; i++) {
-      const y = split.y.data[i];
-      pos += y;
-      for (let t = 0; t < T; t++) if ((split.x.data[i * T + t] >= h ? 1 : 0) === y) agree[t]++;
+    assert.equal(h, 6);
+    for (const split of [d.train, d.test!]) {
+      const n = split.x.shape[0];
+      const lags = keyLags(split);
+      let pos = 0;
+      const agree = new Array(T).fill(0);
+      for (let i = 0; i < n; i++) {
+        const y = split.y.data[i];
+        pos += y;
+        assert.equal(split.x.data[i * T + T - 1 - lags[i]] >= h ? 1 : 0, y, `sequence ${i}`);
+        for (let t = 0; t < T; t++) if ((split.x.data[i * T + t] >= h ? 1 : 0) === y) agree[t]++;
+      }
+      assert.ok(Math.abs(pos / n - 0.5) < 0.03, `positives ${pos / n}`);
+      // In training the key moves, so no single step gives the label away; in the test set only step T-1-k does.
+      for (let t = 0; t < T; t++) if (split === d.train || t !== T - 1 - 50) assert.ok(Math.abs(agree[t] / n - 0.5) < 0.1, `step ${t} agrees ${agree[t] / n}`);
     }
-    assert.equal(agree[T - 1 - 50], n, 'the rule holds for every sample');
-    assert.ok(Math.abs(pos / n - 0.5) < 0.04, `positives ${pos / n}`);
-    for (let t = 0; t < T; t++) if (t !== T - 1 - 50) assert.ok(Math.abs(agree[t] / n - 0.5) < 0.06, `step ${t} agrees ${agree[t] / n}`);
+  });
+
+  it('the key stands 1..k steps back in training and validation, exactly k in the test set', async () => {
+    const d = await prepareData(data, opts);
+    assert.ok(keyLags(d.test!).every((lag) => lag === 50));
+    for (const split of [d.train, d.validation!]) {
+      const lags = keyLags(split);
+      assert.equal(Math.min(...lags), 1);
+      assert.equal(Math.max(...lags), 50);
+      const mean = lags.reduce((a, b) => a + b, 0) / lags.length;
+      assert.ok(Math.abs(mean - 25.5) < 1, `mean lag ${mean}`);
+    }
   });
 
   it('is deterministic from the seed', async () => {

@@ -72,6 +72,23 @@ describe('trainer process', () => {
     if (evaluated.type === 'evaluated') assert.ok(Math.abs(evaluated.metrics.accuracy - run.testMetrics!.accuracy) < 1e-6, 'evaluate reproduces the test metrics');
   });
 
+  it('learns: an LSTM remembers the marked token 6 steps back (test accuracy >= 95%)', async () => {
+    const modelPath = workspace(
+      tinyModel({
+        layers: [
+          { type: 'Embedding', input_dim: 10, output_dim: 8 },
+          { type: 'LSTM', units: 16 },
+          { type: 'Dense', units: 1, activation: 'sigmoid' },
+        ],
+        data: { k: 6, samples: 3000, seed: 3 },
+        training: { epochs: 8, batch_size: 64, seed: 1 },
+      }),
+    );
+    const done = await (await start({ type: 'train', modelPath, modelText: readFileSync(modelPath, 'utf8') })).result;
+    assert.equal(done.type, 'done');
+    if (done.type === 'done') assert.ok(done.run.testMetrics!.accuracy >= 0.95, `test accuracy ${done.run.testMetrics!.accuracy}`);
+  });
+
   it('predicts a label and probabilities for texts with a saved tokenizer', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rnn-predict-'));
     const rows = Array.from({ length: 80 }, (_, i) => JSON.stringify(i % 2 ? { text: `great fun loved it ${i}`, label: 'pos' } : { text: `awful boring hated it ${i}`, label: 'neg' }));

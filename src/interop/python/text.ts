@@ -396,19 +396,23 @@ def load_spam_assassin(data, encoding, seed, cap, validation_split):
 
 export const PY_LONG_RANGE = String.raw`
 
-def long_range_memory(samples, length, vocab_size, k, seed):
+def long_range_memory(samples, length, vocab_size, k, seed, at_k):
     """RNN Studio's synthetic memory task, generated exactly as it does: samples sequences of
-    random tokens 1..vocab_size-1; the label is 1 exactly when the token k steps before the last is
-    in the upper half of the vocabulary. Same seed, same sequences."""
+    random tokens 2..vocab_size-1; the marker (token 1) stands right before one of them, the key,
+    and the label is 1 exactly when the key is in the upper half of the keys. The key stands exactly
+    k steps before the last token in the sequences flagged by at_k (the test set), 1 to k steps
+    before it in the others. Same seed, same sequences."""
     rand = mulberry32(seed)
     x = np.zeros((samples, length), dtype="int32")
     y = np.zeros(samples, dtype="int32")
-    upper = 1 + (vocab_size - 1) // 2
-    pos = length - 1 - k
+    upper = 2 + (vocab_size - 2) // 2
     for i in range(samples):
-        row = [1 + int(rand() * (vocab_size - 1)) for _ in range(length)]
+        row = [2 + int(rand() * (vocab_size - 2)) for _ in range(length)]
         label = 0 if rand() < 0.5 else 1
-        row[pos] = upper + int(rand() * (vocab_size - upper)) if label else 1 + int(rand() * (upper - 1))
+        key = upper + int(rand() * (vocab_size - upper)) if label else 2 + int(rand() * (upper - 2))
+        lag = 1 + int(rand() * k)
+        pos = length - 1 - (k if at_k[i] else lag)
+        row[pos - 1], row[pos] = 1, key
         x[i] = row
         y[i] = label
     return x, y
@@ -419,15 +423,18 @@ def load_long_range_memory(data, encoding, seed, cap, validation_split):
     if length is None:
         raise DataError("long_range_memory needs a sequence length: set data.maxlen or a fixed input.shape.")
     vocab_size, k = data.get("vocab_size", 10), data.get("k", 50)
-    if vocab_size < 3 or not 1 <= k < length:
-        raise DataError("long_range_memory needs vocab_size >= 3 and 1 <= k < the sequence length.")
+    if vocab_size < 4 or not 1 <= k <= length - 2:
+        raise DataError("long_range_memory needs vocab_size >= 4 and 1 <= k <= the sequence length - 2.")
     samples = data.get("samples", 4000)
     if cap is not None:
         samples = min(samples, cap)
     labels = [str(l) for l in data["labels"]] if data.get("labels") else ["0", "1"]
     check_encoding(encoding, labels)
-    x, y = long_range_memory(samples, length, vocab_size, k, seed)
     train, test = plan_indices(samples, False, seed, None, data.get("test_split", 0.2), "sequences")
+    at_k = np.zeros(samples, dtype=bool)
+    if test is not None:
+        at_k[test] = True
+    x, y = long_range_memory(samples, length, vocab_size, k, seed, at_k)
     at = validation_split_at(len(train), validation_split, "sequences")
     part = lambda idx: (x[idx], encode_labels(y[idx], 2, encoding))  # noqa: E731
     splits = {"train": part(train[:at]), "validation": part(train[at:]) if at < len(train) else None,
