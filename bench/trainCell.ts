@@ -2,6 +2,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import { analyzeModel } from '../src/core';
 import { loadBackend } from '../src/trainer/backend';
 import { buildModel } from '../src/trainer/builder';
+import { compileModel } from '../src/trainer/train';
 import { fusedAddonStatus } from '../src/trainer/layers/fused/addon';
 import { fusedCallCount, fusedKernelsMode, fusedTier } from '../src/trainer/layers/fused/index';
 
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
     ? JSON.stringify({ input: { shape: [T, 64] }, layers: [layer, { type: 'Dense', units: 1, activation: 'sigmoid' }] })
     : JSON.stringify({ input: { shape: [T], dtype: 'int32' }, layers: [{ type: 'Embedding', input_dim: 10000, output_dim: 64 }, layer, { type: 'Dense', units: 1, activation: 'sigmoid' }] });
   const model = buildModel(tf, analyzeModel(text), floatInput ? 'float32' : 'int32', { seed: 1 });
-  model.compile({ optimizer: tf.train.adam(0.001), loss: 'binaryCrossentropy' });
+  compileModel(tf, model, { optimizer: 'adam', learning_rate: 0.001, loss: 'binary_crossentropy' }); // as the trainer does
   const x = floatInput ? tf.randomNormal([batch, T, 64]) : tf.randomUniform([batch, T], 1, 10000, 'int32');
   const y = tf.cast(tf.randomUniform([batch, 1], 0, 2, 'int32'), 'float32') as tfType.Tensor;
   for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y); // warm-up: kernels, allocations

@@ -184,7 +184,7 @@ function makeLayer(ctx: BuildContext, type: string, name: string, c: Config, inf
   const { tf, custom, L, seed } = ctx;
   switch (type) {
     case 'Embedding':
-      return L.embedding({
+      return new custom.Embedding({
         name,
         inputDim: num(c, 'input_dim'),
         outputDim: num(c, 'output_dim'),

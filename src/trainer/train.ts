@@ -6,6 +6,7 @@ import { denormalize, labelEncodingForLoss, mulberry32, prepareData, type Matrix
 import type { FromTrainerMessage, Logs, RunSummary, TrainOverrides } from '../protocol/trainer';
 import type { Backend, Tf } from './backend';
 import { buildModel } from './builder';
+import { kerasAdam } from './optimizers';
 import { RUN_FILES, RunWriter, runsRoot } from './runFolder';
 
 /** Errors the user can act on (bad model, bad data): reported as messages, not stack traces. */
@@ -71,7 +72,7 @@ const METRICS: Record<string, string> = {
 export function compileModel(tf: Tf, model: tfType.LayersModel, compile: ModelFile['compile'] = {}): string[] {
   const lr = compile.learning_rate ?? (compile.optimizer === 'sgd' ? 0.01 : 0.001); // Keras' defaults
   const optimizers: Record<string, () => tfType.Optimizer> = {
-    adam: () => tf.train.adam(lr),
+    adam: () => kerasAdam(tf, lr),
     rmsprop: () => tf.train.rmsprop(lr),
     sgd: () => tf.train.sgd(lr),
     adagrad: () => tf.train.adagrad(lr),

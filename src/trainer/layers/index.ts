@@ -1,4 +1,5 @@
 import { registerActivations } from './activations';
+import { defineEmbedding } from './embedding';
 import { defineGRU } from './gru';
 import { defineLSTM } from './lstm';
 import { defineBatchNormalization, defineLayerNormalization, type KerasBatchNormalizationArgs, type KerasLayerNormalizationArgs } from './normalization';
@@ -29,6 +30,8 @@ export interface CustomLayers {
   Conv1D: LayerClass<object>;
   /** tfjs' Flatten that also takes 2-D input and an unknown time axis, as Keras' (args as `tf.layers.flatten`). */
   Flatten: LayerClass<object>;
+  /** tfjs' Embedding with a fast lookup and gradient (args as `tf.layers.embedding`). */
+  Embedding: LayerClass<object>;
 }
 
 const registry = new WeakMap<object, CustomLayers>();
@@ -55,6 +58,7 @@ export function registerCustomLayers(tf: TF): CustomLayers {
     GlobalAveragePooling1D: defineGlobalAveragePooling1D(tf),
     AveragePooling1D: defineAveragePooling1D(tf),
     ...defineStockFixes(tf),
+    Embedding: defineEmbedding(tf),
   };
   registry.set(tf.layers.Layer, layers);
   return layers;

@@ -39,6 +39,9 @@ export interface FusedAddon {
     db: Float32Array | null,
   ): void;
   info(): { isa: string; threads: number };
+  gather(table: Float32Array, ids: Int32Array, out: Float32Array, rowSize: number): number;
+  scatterAdd(dy: Float32Array, ids: Int32Array, grad: Float32Array, rowSize: number): void;
+  adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, alpha: number, beta1: number, beta2: number, epsilon: number): void;
 }
 
 const FILE = 'rnn_fused.node';
@@ -69,7 +72,8 @@ export function loadFusedAddon(): FusedAddon | null {
     try {
       const m = { exports: {} as FusedAddon };
       process.dlopen(m, file);
-      if (typeof m.exports.forward === 'function' && typeof m.exports.backward === 'function') {
+      // An addon built from older sources lacks the newer entry points: rebuild rather than half-use it.
+      if (['forward', 'backward', 'gather', 'scatterAdd', 'adam'].every((f) => typeof (m.exports as unknown as Record<string, unknown>)[f] === 'function')) {
         cached = m.exports;
         break;
       }
@@ -199,4 +203,49 @@ export function addonSequence(tf: TF, addon: FusedAddon, spec: SeqSpec, x: Tenso
       return grads;
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embedding lookups and the Adam step on float32 buffers: the addon's threaded loops, or the same
+// loops in JavaScript without it (rows summed in the same order, so the same sums).
+
+type TableLoops = Pick<FusedAddon, 'gather' | 'scatterAdd' | 'adam'>;
+
+export const jsTableLoops: TableLoops = {
+  /** out[i] = table row ids[i]; returns the position of the first id outside the table, or -1. */
+  gather(table, ids, out, rowSize) {
+    const rows = table.length / rowSize;
+    for (let i = 0; i < ids.length; i++) if (!(ids[i] >= 0 && ids[i] < rows)) return i;
+    for (let i = 0; i < ids.length; i++) out.set(table.subarray(ids[i] * rowSize, ids[i] * rowSize + rowSize), i * rowSize);
+    return -1;
+  },
+  /** grad row ids[i] += dy row i, for every i in order (grad starts zeroed). */
+  scatterAdd(dy, ids, grad, rowSize) {
+    const rows = grad.length / rowSize;
+    for (let i = 0; i < ids.length; i++) if (!(ids[i] >= 0 && ids[i] < rows)) throw new Error('scatterAdd: an id outside the table');
+    for (let i = 0; i < ids.length; i++) {
+      const r = ids[i] * rowSize;
+      const o = i * rowSize;
+      for (let j = 0; j < rowSize; j++) grad[r + j] += dy[o + j];
+    }
+  },
+  /**
+   * Keras 3's Adam step: m += (g - m)(1 - beta1); v += (g² - v)(1 - beta2);
+   * out = w - m·alpha / (√v + epsilon), where alpha = lr·√(1 - beta2^t) / (1 - beta1^t). m and v in place.
+   */
+  adam(w, g, m, v, out, alpha, beta1, beta2, epsilon) {
+    const c1 = Math.fround(1 - beta1);
+    const c2 = Math.fround(1 - beta2);
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i];
+      m[i] += (gi - m[i]) * c1;
+      v[i] += (gi * gi - v[i]) * c2;
+      out[i] = w[i] - (m[i] * alpha) / (Math.sqrt(v[i]) + epsilon);
+    }
+  },
+};
+
+/** The addon's loops when it is loaded, else JavaScript's. */
+export function tableLoops(): TableLoops {
+  return loadFusedAddon() ?? jsTableLoops;
 }

@@ -11,6 +11,9 @@
 // exports.forward(cfg, x, W, U, b, mask, out, saved)
 // exports.backward(cfg, x, W, U, b, mask, saved, dy, DZ, DIH, RH, dx, dW, dU, db)
 // exports.info() -> { isa, threads }
+// exports.gather(table, ids, out, D) -> -1, or the position of the first id outside the table
+// exports.scatterAdd(dy, ids, grad, D): grad[ids[i]] += dy[i] (rows of D; grad zeroed by the caller)
+// exports.adam(w, g, m, v, out, alpha, beta1, beta2, epsilon): Keras 3's Adam step (m, v in place)
 //   cfg: Int32Array [kind (0 SimpleRNN, 1 GRU, 2 LSTM), B, T, d, u, act, recAct, resetAfter,
 //                    goBackwards, returnSequences, zeroOutputForMask]  (activation codes: 0 linear,
 //                    1 tanh, 2 sigmoid, 3 relu)
@@ -22,10 +25,14 @@
 #include <node_api.h>
 
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -492,6 +499,111 @@ static napi_value Backward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Embedding lookups and the optimizer step: memory-bound loops over the large embedding table,
+// where TensorFlow's generic ops (through tfjs-node) spend several milliseconds a batch.
+
+static bool int32s(napi_env env, napi_value v, int32_t** out, size_t* n) {
+  void* data;
+  if (!typedArray(env, v, napi_int32_array, &data, n) || !data) return false;
+  *out = static_cast<int32_t*>(data);
+  return true;
+}
+
+static bool anyFloats(napi_env env, napi_value v, float** out, size_t* n) {
+  void* data;
+  if (!typedArray(env, v, napi_float32_array, &data, n) || !data) return false;
+  *out = static_cast<float*>(data);
+  return true;
+}
+
+static napi_value Gather(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float *table, *out;
+  int32_t* ids;
+  size_t tn, n, on;
+  int32_t D = 0;
+  if (argc < 4 || !anyFloats(env, argv[0], &table, &tn) || !int32s(env, argv[1], &ids, &n) || !anyFloats(env, argv[2], &out, &on) ||
+      napi_get_value_int32(env, argv[3], &D) != napi_ok || D <= 0 || tn % D != 0 || on != n * (size_t)D)
+    return fail(env, "gather: arguments");
+  const size_t rows = tn / D;
+  int32_t bad = -1;
+  for (size_t i = 0; i < n; i++)
+    if ((size_t)(uint32_t)ids[i] >= rows) {
+      bad = (int32_t)i;
+      break;
+    }
+  if (bad < 0) {
+    const int parts = n >= 4096 ? pool().size() : 1;
+    const std::vector<int> cut = splitRange((int)n, parts, 16);
+    pool().run(parts, [&](int p) {
+      for (int i = cut[p]; i < cut[p + 1]; i++) std::memcpy(out + (size_t)i * D, table + (size_t)ids[i] * D, sizeof(float) * D);
+    });
+  }
+  napi_value result;
+  napi_create_int32(env, bad, &result);
+  return result;
+}
+
+static napi_value ScatterAdd(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float *dy, *grad;
+  int32_t* ids;
+  size_t dn, n, gn;
+  int32_t D = 0;
+  if (argc < 4 || !anyFloats(env, argv[0], &dy, &dn) || !int32s(env, argv[1], &ids, &n) || !anyFloats(env, argv[2], &grad, &gn) ||
+      napi_get_value_int32(env, argv[3], &D) != napi_ok || D <= 0 || gn % D != 0 || dn != n * (size_t)D)
+    return fail(env, "scatterAdd: arguments");
+  const size_t rows = gn / D;
+  for (size_t i = 0; i < n; i++)
+    if ((size_t)(uint32_t)ids[i] >= rows) return fail(env, "scatterAdd: an id outside the table");
+  // Each thread owns a range of table rows and adds, in order, the lookups that fall into it: no
+  // two threads write the same row, and every row sums its lookups in the same order as one thread.
+  const int parts = n >= 4096 ? pool().size() : 1;
+  pool().run(parts, [&](int p) {
+    const size_t r0 = rows * p / parts, r1 = rows * (p + 1) / parts;
+    for (size_t i = 0; i < n; i++) {
+      const size_t r = (size_t)ids[i];
+      if (r < r0 || r >= r1) continue;
+      float* g = grad + r * D;
+      const float* d = dy + i * D;
+      for (int j = 0; j < D; j++) g[j] += d[j];
+    }
+  });
+  return nullptr;
+}
+
+static napi_value Adam(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float *w, *g, *m, *v, *out;
+  size_t wn, gn, mn, vn, on;
+  double alpha, beta1, beta2, eps;
+  if (argc < 9 || !anyFloats(env, argv[0], &w, &wn) || !anyFloats(env, argv[1], &g, &gn) || !anyFloats(env, argv[2], &m, &mn) ||
+      !anyFloats(env, argv[3], &v, &vn) || !anyFloats(env, argv[4], &out, &on) || gn != wn || mn != wn || vn != wn || on != wn ||
+      napi_get_value_double(env, argv[5], &alpha) != napi_ok || napi_get_value_double(env, argv[6], &beta1) != napi_ok ||
+      napi_get_value_double(env, argv[7], &beta2) != napi_ok || napi_get_value_double(env, argv[8], &eps) != napi_ok)
+    return fail(env, "adam: arguments");
+  const float a = (float)alpha, c1 = (float)(1 - beta1), c2 = (float)(1 - beta2), e = (float)eps;
+  const int parts = wn >= 65536 ? pool().size() : 1;
+  const std::vector<int> cut = splitRange((int)wn, parts, 16);
+  pool().run(parts, [&](int p) {
+    for (int i = cut[p]; i < cut[p + 1]; i++) {
+      const float gi = g[i];
+      const float mi = m[i] + (gi - m[i]) * c1;
+      const float vi = v[i] + (gi * gi - v[i]) * c2;
+      m[i] = mi;
+      v[i] = vi;
+      out[i] = w[i] - (mi * a) / (std::sqrt(vi) + e);
+    }
+  });
+  return nullptr;
+}
+
 static napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, name, threads;
   napi_create_object(env, &obj);
@@ -503,12 +615,22 @@ static napi_value Info(napi_env env, napi_callback_info) {
 }
 
 static napi_value Init(napi_env env, napi_value exports) {
+#ifdef __GLIBC__
+  // Every batch hands JavaScript fresh buffers of megabytes (tensors own them, so they cannot be
+  // pooled). glibc serves those with new mmap()ed pages and returns them on free, so each one costs
+  // ~0.35 ms of page faults per MB on first touch. Keep such blocks in the heap instead.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
   napi_property_descriptor props[] = {
       {"forward", nullptr, Forward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"backward", nullptr, Backward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scatterAdd", nullptr, ScatterAdd, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;
 }
 
