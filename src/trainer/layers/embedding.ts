@@ -1,4 +1,4 @@
-import { tableLoops } from './fused/addon';
+import { floatsToOverwrite, tableLoops } from './fused/addon';
 import type { Kwargs, Layer, LayerVariable, Tensor, TF } from './types';
 
 /**
@@ -25,7 +25,7 @@ export function defineEmbedding(tf: TF) {
         const table = (this as unknown as { embeddings: LayerVariable }).embeddings.read();
         const [rows, size] = table.shape as [number, number];
         const lookup = tf.customGrad(((t: Tensor) => {
-          const out = new Float32Array(ids.length * size);
+          const out = floatsToOverwrite(ids.length * size);
           const bad = tableLoops().gather(t.dataSync() as Float32Array, ids, out, size);
           if (bad >= 0) throw new Error(`Embedding "${this.name}": token id ${ids[bad]} is outside the table (input_dim ${rows}: ids 0..${rows - 1}).`);
           return {

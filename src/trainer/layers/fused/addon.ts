@@ -168,7 +168,7 @@ export function addonSequence(tf: TF, addon: FusedAddon, spec: SeqSpec, x: Tenso
   const b = bias ? (bias.dataSync() as Float32Array) : null;
   const m = mask ? (mask.dataSync() as Uint8Array) : null;
   const outShape = spec.returnSequences ? [B, T, u] : [B, u];
-  const out = new Float32Array(outShape.reduce((p, q) => p * q, 1));
+  const out = floatsToOverwrite(outShape.reduce((p, q) => p * q, 1)); // every step's output is written
   let saved: Float32Array | null = recording ? take(sections(spec) * B * T * u) : null;
   addon.forward(cfg, xs, W, U, b, m, out, saved);
   const output = tf.tensor(out, outShape, 'float32');
@@ -185,7 +185,7 @@ export function addonSequence(tf: TF, addon: FusedAddon, spec: SeqSpec, x: Tenso
       const DZ = take(B * T * G * u);
       const DIH = spec.kind === 'GRU' && spec.resetAfter ? take(B * T * u) : null;
       const RH = spec.kind === 'GRU' && !spec.resetAfter ? take(B * T * u) : null;
-      const dx = new Float32Array(B * T * d);
+      const dx = floatsToOverwrite(B * T * d); // written row by row
       const dW = new Float32Array(W.length);
       const dU = new Float32Array(U.length);
       const db = b ? new Float32Array(b.length) : null;
@@ -244,6 +244,14 @@ export const jsTableLoops: TableLoops = {
     }
   },
 };
+
+/**
+ * A Float32Array whose every element the caller overwrites: not zeroed first (a fresh zeroed
+ * array of megabytes is written twice). Node's unpooled Buffer memory, viewed as floats.
+ */
+export function floatsToOverwrite(n: number): Float32Array {
+  return new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
+}
 
 /** The addon's loops when it is loaded, else JavaScript's. */
 export function tableLoops(): TableLoops {
