@@ -12,7 +12,7 @@ import { fusedCallCount, fusedKernelsMode, fusedTier } from '../src/trainer/laye
  * Usage: node out/bench/trainCell.js CELL [TIMESTEPS] [BATCHES] [bidirectional] [float]
  *
  * `bidirectional` wraps the cell; `float` feeds random float features (T, 64) instead of the
- * Embedding (the pure-JS backend spends seconds per batch in the Embedding's gradient otherwise).
+ * Embedding.
  * Two warm-up batches, then BATCHES timed `trainOnBatch` calls (each waits for its loss).
  * `RNN_STUDIO_FUSED=0` measures the step-by-step reference instead of the fused kernels (`addon` /
  * `ops`: one fused implementation); `RNN_STUDIO_BACKEND=cpu` the pure-JS backend.

@@ -1,4 +1,5 @@
 import type * as tfType from '@tensorflow/tfjs';
+import { loadFusedAddon } from './layers/fused/addon';
 
 export type Tf = typeof tfType;
 
@@ -17,9 +18,10 @@ export interface Backend {
  */
 export function loadBackend(): Backend {
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // libtensorflow's start-up chatter
-  // oneDNN's kernels cost ~0.5 ms a call for the small matrix products left to TensorFlow here (the
-  // Dense layers after a recurrent one; the recurrence runs in the fused kernels): Eigen's take 0.03 ms.
-  process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
+  // With the fused kernels' addon, TensorFlow is left only small matrix products (the Dense layers
+  // after a recurrent one), where oneDNN's kernels cost ~0.5 ms a call and Eigen's 0.03 ms. Without
+  // it the recurrences run as TensorFlow ops, whose large products are faster with oneDNN.
+  if (loadFusedAddon()) process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
   let reason = 'RNN_STUDIO_BACKEND=cpu';
   if (process.env.RNN_STUDIO_BACKEND !== 'cpu') {
     try {
