@@ -516,50 +516,63 @@ static bool anyFloats(napi_env env, napi_value v, float** out, size_t* n) {
   return true;
 }
 
-static napi_value Gather(napi_env env, napi_callback_info info) {
+// gather(table, ids, out, D) and scatterAdd(dy, ids, grad, D): one buffer of table rows, one of a
+// row per id, rows of D floats.
+struct TableArgs {
+  float* table;
+  float* perId;
+  int32_t* ids;
+  size_t n, rows;
+  int32_t D;
+  // The position of the first id outside the table, or -1.
+  long firstOutside() const {
+    for (size_t i = 0; i < n; i++)
+      if ((size_t)(uint32_t)ids[i] >= rows) return (long)i;
+    return -1;
+  }
+};
+
+static bool tableArgs(napi_env env, napi_callback_info info, bool tableFirst, TableArgs* a) {
   size_t argc = 4;
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  float *table, *out;
-  int32_t* ids;
-  size_t tn, n, on;
-  int32_t D = 0;
-  if (argc < 4 || !anyFloats(env, argv[0], &table, &tn) || !int32s(env, argv[1], &ids, &n) || !anyFloats(env, argv[2], &out, &on) ||
-      napi_get_value_int32(env, argv[3], &D) != napi_ok || D <= 0 || tn % D != 0 || on != n * (size_t)D)
-    return fail(env, "gather: arguments");
-  const size_t rows = tn / D;
-  int32_t bad = -1;
-  for (size_t i = 0; i < n; i++)
-    if ((size_t)(uint32_t)ids[i] >= rows) {
-      bad = (int32_t)i;
-      break;
-    }
+  float *first, *third;
+  size_t firstN, thirdN;
+  if (argc < 4 || !anyFloats(env, argv[0], &first, &firstN) || !int32s(env, argv[1], &a->ids, &a->n) || !anyFloats(env, argv[2], &third, &thirdN) ||
+      napi_get_value_int32(env, argv[3], &a->D) != napi_ok || a->D <= 0)
+    return false;
+  a->table = tableFirst ? first : third;
+  a->perId = tableFirst ? third : first;
+  const size_t tableN = tableFirst ? firstN : thirdN, perIdN = tableFirst ? thirdN : firstN;
+  a->rows = tableN / a->D;
+  return tableN % a->D == 0 && perIdN == a->n * (size_t)a->D;
+}
+
+static napi_value Gather(napi_env env, napi_callback_info info) {
+  TableArgs a;
+  if (!tableArgs(env, info, true, &a)) return fail(env, "gather: arguments");
+  const long bad = a.firstOutside();
   if (bad < 0) {
-    const int parts = n >= 4096 ? pool().size() : 1;
-    const std::vector<int> cut = splitRange((int)n, parts, 16);
+    const int parts = a.n >= 4096 ? pool().size() : 1;
+    const std::vector<int> cut = splitRange((int)a.n, parts, 16);
     pool().run(parts, [&](int p) {
-      for (int i = cut[p]; i < cut[p + 1]; i++) std::memcpy(out + (size_t)i * D, table + (size_t)ids[i] * D, sizeof(float) * D);
+      for (int i = cut[p]; i < cut[p + 1]; i++) std::memcpy(a.perId + (size_t)i * a.D, a.table + (size_t)a.ids[i] * a.D, sizeof(float) * a.D);
     });
   }
   napi_value result;
-  napi_create_int32(env, bad, &result);
+  napi_create_int32(env, (int32_t)bad, &result);
   return result;
 }
 
 static napi_value ScatterAdd(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  float *dy, *grad;
-  int32_t* ids;
-  size_t dn, n, gn;
-  int32_t D = 0;
-  if (argc < 4 || !anyFloats(env, argv[0], &dy, &dn) || !int32s(env, argv[1], &ids, &n) || !anyFloats(env, argv[2], &grad, &gn) ||
-      napi_get_value_int32(env, argv[3], &D) != napi_ok || D <= 0 || gn % D != 0 || dn != n * (size_t)D)
-    return fail(env, "scatterAdd: arguments");
-  const size_t rows = gn / D;
-  for (size_t i = 0; i < n; i++)
-    if ((size_t)(uint32_t)ids[i] >= rows) return fail(env, "scatterAdd: an id outside the table");
+  TableArgs a;
+  if (!tableArgs(env, info, false, &a)) return fail(env, "scatterAdd: arguments");
+  if (a.firstOutside() >= 0) return fail(env, "scatterAdd: an id outside the table");
+  const size_t rows = a.rows, n = a.n;
+  const int32_t* ids = a.ids;
+  const int D = a.D;
+  float* grad = a.table;
+  const float* dy = a.perId;
   // Each thread owns a range of table rows and adds, in order, the lookups that fall into it: no
   // two threads write the same row, and every row sums its lookups in the same order as one thread.
   const int parts = n >= 4096 ? pool().size() : 1;
