@@ -69,6 +69,7 @@ for (const backend of backends) {
       const table = model.getLayer('words').getWeights()[0].arraySync() as number[][];
       const out = (model.predict(tf.tensor([[1.7, 0, 4.2]])) as tf.Tensor).arraySync() as number[][][];
       assert.deepEqual(out[0], [table[1], table[0], table[4]]);
+      assert.deepEqual((model.apply(tf.zeros([0, 3])) as tf.Tensor).shape, [0, 3, 2], 'an empty batch');
     });
   });
 }
