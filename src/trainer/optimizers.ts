@@ -1,6 +1,6 @@
 import type * as tfType from '@tensorflow/tfjs';
 import type { Tf } from './backend';
-import { floatsToOverwrite, tableLoops } from './layers/fused/addon';
+import { floatsToOverwrite, bufferLoops } from './layers/fused/addon';
 
 type NamedGradients = tfType.NamedTensorMap | { name: string; tensor: tfType.Tensor }[];
 
@@ -38,7 +38,7 @@ export function kerasAdam(tf: Tf, learningRate: number): tfType.Optimizer {
           let slot = this.moments.get(name);
           if (!slot) this.moments.set(name, (slot = { m: new Float32Array(w.length), v: new Float32Array(w.length) }));
           const next = floatsToOverwrite(w.length);
-          tableLoops().adam(w, gradient.dataSync() as Float32Array, slot.m, slot.v, next, alpha, this.beta1, this.beta2, this.epsilon);
+          bufferLoops().adam(w, gradient.dataSync() as Float32Array, slot.m, slot.v, next, alpha, this.beta1, this.beta2, this.epsilon);
           tf.tidy(() => variable.assign(tf.tensor(next, variable.shape, 'float32')));
         }
         this.incrementIterations();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-node';
 import { buildModel } from '../../src/trainer/builder';
-import { jsTableLoops, loadFusedAddon } from '../../src/trainer/layers/fused/addon';
+import { jsBufferLoops, loadFusedAddon } from '../../src/trainer/layers/fused/addon';
 import { kerasAdam } from '../../src/trainer/optimizers';
 import { analyzeModel, readRepoFile } from './helpers';
 
@@ -74,7 +74,7 @@ for (const backend of backends) {
   });
 }
 
-describe('the addon\'s table loops equal the JavaScript ones', { skip: loadFusedAddon() ? false : 'the native addon is not built' }, () => {
+describe('the addon\'s buffer loops equal the JavaScript ones', { skip: loadFusedAddon() ? false : 'the native addon is not built' }, () => {
   const addon = loadFusedAddon()!;
   const rows = 300;
   const size = 24;
@@ -86,11 +86,11 @@ describe('the addon\'s table loops equal the JavaScript ones', { skip: loadFused
     const a = new Float32Array(ids.length * size);
     const b = new Float32Array(ids.length * size);
     assert.equal(addon.gather(table, ids, a, size), -1);
-    assert.equal(jsTableLoops.gather(table, ids, b, size), -1);
+    assert.equal(jsBufferLoops.gather(table, ids, b, size), -1);
     assert.deepEqual(a, b);
     const bad = Int32Array.of(0, 3, rows, -1);
     assert.equal(addon.gather(table, bad, new Float32Array(4 * size), size), 2);
-    assert.equal(jsTableLoops.gather(table, bad, new Float32Array(4 * size), size), 2);
+    assert.equal(jsBufferLoops.gather(table, bad, new Float32Array(4 * size), size), 2);
   });
 
   it('scatter-add: the same sums, bit for bit', () => {
@@ -98,7 +98,7 @@ describe('the addon\'s table loops equal the JavaScript ones', { skip: loadFused
     const a = new Float32Array(rows * size);
     const b = new Float32Array(rows * size);
     addon.scatterAdd(dy, ids, a, size);
-    jsTableLoops.scatterAdd(dy, ids, b, size);
+    jsBufferLoops.scatterAdd(dy, ids, b, size);
     assert.deepEqual(a, b);
     assert.throws(() => addon.scatterAdd(dy.subarray(0, size), Int32Array.of(rows), a, size), /outside the table/);
   });
@@ -112,7 +112,7 @@ describe('the addon\'s table loops equal the JavaScript ones', { skip: loadFused
     for (let step = 1; step <= 3; step++) {
       const alpha = (0.01 * Math.sqrt(1 - 0.999 ** step)) / (1 - 0.9 ** step);
       addon.adam(w, g, m1, v1, o1, alpha, 0.9, 0.999, 1e-7);
-      jsTableLoops.adam(w, g, m2, v2, o2, alpha, 0.9, 0.999, 1e-7);
+      jsBufferLoops.adam(w, g, m2, v2, o2, alpha, 0.9, 0.999, 1e-7);
     }
     assertClose(o1, o2, 1e-6, 'weights');
     assertClose(m1, m2, 1e-6, 'first moments');

@@ -209,9 +209,9 @@ export function addonSequence(tf: TF, addon: FusedAddon, spec: SeqSpec, x: Tenso
 // Embedding lookups and the Adam step on float32 buffers: the addon's threaded loops, or the same
 // loops in JavaScript without it (rows summed in the same order, so the same sums).
 
-type TableLoops = Pick<FusedAddon, 'gather' | 'scatterAdd' | 'adam'>;
+type BufferLoops = Pick<FusedAddon, 'gather' | 'scatterAdd' | 'adam'>;
 
-export const jsTableLoops: TableLoops = {
+export const jsBufferLoops: BufferLoops = {
   /** out[i] = table row ids[i]; returns the position of the first id outside the table, or -1. */
   gather(table, ids, out, rowSize) {
     const rows = table.length / rowSize;
@@ -254,6 +254,6 @@ export function floatsToOverwrite(n: number): Float32Array {
 }
 
 /** The addon's loops when it is loaded, else JavaScript's. */
-export function tableLoops(): TableLoops {
-  return loadFusedAddon() ?? jsTableLoops;
+export function bufferLoops(): BufferLoops {
+  return loadFusedAddon() ?? jsBufferLoops;
 }
