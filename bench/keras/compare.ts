@@ -19,7 +19,7 @@ import * as path from 'node:path';
  * - `--stock` also measures RNN Studio's step-by-step reference path (RNN_STUDIO_FUSED=0).
  * - `--cpu` also measures the pure-JS backend (RNN_STUDIO_BACKEND=cpu): the fused kernels' addon,
  *   their tensor-op form and the step-by-step reference, for LSTM, GRU and SimpleRNN at T=50 with
- *   float inputs (T, 64) and one timed batch (the pure-JS Embedding gradient alone takes seconds).
+ *   float inputs (T, 64) and one timed batch (the tensor-op and step-by-step forms take seconds a batch there).
  * - Keras runs with `--python`, else $RNN_STUDIO_KERAS_PYTHON, else `.venv-keras/bin/python` in the
  *   repository (see the offline notes); without it only RNN Studio is measured.
  * Prints a table, or with `--json` one JSON line per configuration:
