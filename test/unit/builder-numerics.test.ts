@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-node';
 import { buildModel } from '../../src/trainer/builder';
 import { activationFunction, KERAS_ACTIVATIONS } from '../../src/trainer/layers/activations';
 import { kerasWeightPaths, setKerasWeights, type KerasLayerWeights, type KerasWeight, type NestedNumbers } from '../../src/trainer/layers/keras-weights';
-import { analyzeModel, readRepoFile, repoRoot } from './helpers';
+import { analyzeModel, assertClose as assertNear, readRepoFile, repoRoot } from './helpers';
 
 /**
  * Numerical parity with Keras 3: test/fixtures/keras-numerics/*.json hold small models with seeded
@@ -40,20 +40,7 @@ function shapeOf(v: NestedNumbers): number[] {
   return Array.isArray(v) ? [v.length, ...shapeOf(v[0])] : [];
 }
 
-/** |actual - expected| <= tolerance * max(1, |expected|), element-wise. */
-function assertClose(actual: ArrayLike<number>, expected: number[], tolerance: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: ${actual.length} values, Keras has ${expected.length}`);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
-    if (!(err <= worst)) {
-      worst = err;
-      at = i;
-    }
-  }
-  assert.ok(worst <= tolerance, `${what}: differs from Keras by ${worst.toExponential(2)} at ${at} (${actual[at]} vs ${expected[at]})`);
-}
+const assertClose = (actual: ArrayLike<number>, expected: number[], tolerance: number, what: string) => assertNear(actual, expected, tolerance, what, 'Keras');
 
 function load(file: string): Case {
   return JSON.parse(readRepoFile(`${DIR}/${file}`)) as Case;

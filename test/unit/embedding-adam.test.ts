@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-node';
 import { buildModel } from '../../src/trainer/builder';
 import { jsBufferLoops, loadFusedAddon } from '../../src/trainer/layers/fused/addon';
 import { kerasAdam } from '../../src/trainer/optimizers';
-import { analyzeModel, readRepoFile } from './helpers';
+import { analyzeModel, assertClose, readRepoFile } from './helpers';
 
 /**
  * The trainer's Embedding lookup and Adam step (plain loops over the values: the native addon's,
@@ -17,14 +17,6 @@ interface AdamCase {
   initial: number[][];
   gradients: number[][][];
   after_each_step: number[][][];
-}
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, what: string): void {
-  assert.equal(actual.length, expected.length, what);
-  for (let i = 0; i < expected.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
-    assert.ok(err <= tolerance, `${what}: [${i}] ${actual[i]} vs ${expected[i]} (${err.toExponential(2)})`);
-  }
 }
 
 function random(n: number, seed: number): Float32Array {

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-node';
 import { buildModel } from '../../src/trainer/builder';
 import { fusedAddonStatus } from '../../src/trainer/layers/fused/addon';
 import { fusedCallCount, pendingFusedPasses, setFusedKernels, type FusedTier } from '../../src/trainer/layers/fused/index';
-import { analyzeModel } from './helpers';
+import { analyzeModel, assertClose as assertNear } from './helpers';
 
 /**
  * The fused recurrent kernels (src/trainer/layers/fused/) against the step-by-step reference
@@ -175,19 +175,7 @@ async function run(c: Case, fused: FusedTier | false, training = false): Promise
   }
 }
 
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: ${actual.length} values, expected ${expected.length}`);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
-    if (!(err <= worst)) {
-      worst = err;
-      at = i;
-    }
-  }
-  assert.ok(worst <= TOLERANCE, `${what}: fused differs from the reference by ${worst.toExponential(2)} at ${at} (${actual[at]} vs ${expected[at]})`);
-}
+const assertClose = (actual: ArrayLike<number>, expected: ArrayLike<number>, what: string) => assertNear(actual, expected, TOLERANCE, what, 'the reference');
 
 function assertSame(fused: Result, reference: Result): void {
   assertClose(fused.output, reference.output, 'output');

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeModel, type Diagnostic, type Fix, type ModelAnalysis, type TextEdit } from '../../src/core';
@@ -57,3 +58,21 @@ export function kerasExpected(): Record<string, KerasModel> {
 }
 
 export { analyzeModel };
+
+/**
+ * |actual - expected| <= tolerance * max(1, |expected|), element-wise; the message names the worst
+ * element and what was compared (`against`: "Keras", "the reference", ...).
+ */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, what: string, against = 'expected'): void {
+  assert.equal(actual.length, expected.length, `${what}: ${actual.length} values, ${against} has ${expected.length}`);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
+    if (!(err <= worst)) {
+      worst = err;
+      at = i;
+    }
+  }
+  assert.ok(worst <= tolerance, `${what}: differs from ${against} by ${worst.toExponential(2)} at ${at} (${actual[at]} vs ${expected[at]})`);
+}
