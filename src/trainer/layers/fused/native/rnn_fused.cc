@@ -428,33 +428,57 @@ static bool floats(napi_env env, napi_value v, size_t expect, bool nullable, flo
   return true;
 }
 
+// What forward and backward both take first: cfg, x, W, U, b, mask (argv[0..5]).
+struct Sequence {
+  Config c;
+  long BT, Gu;
+  size_t biasLen;
+  int sections;  // saved-state sections of B·T·u floats (see rnn_impl.inc)
+  float *x, *W, *U, *b;
+  const uint8_t* mask;
+};
+
+// Reads them; returns the name of the first bad one, or nullptr.
+static const char* readSequence(napi_env env, napi_value* argv, Sequence* s) {
+  Config& c = s->c;
+  if (!readConfig(env, argv[0], &c)) return "bad config";
+  s->BT = (long)c.B * c.T;
+  s->Gu = (long)c.gates * c.u;
+  s->sections = c.kind == 0 ? 2 : c.kind == 2 ? 7 : c.resetAfter ? 5 : 4;
+  s->biasLen = c.kind == 1 && c.resetAfter ? 2 * s->Gu : s->Gu;
+  if (!floats(env, argv[1], s->BT * c.d, false, &s->x)) return "x";
+  if (!floats(env, argv[2], (size_t)c.d * s->Gu, false, &s->W)) return "W";
+  if (!floats(env, argv[3], (size_t)c.u * s->Gu, false, &s->U)) return "U";
+  if (!floats(env, argv[4], s->biasLen, true, &s->b)) return "b";
+  void* mask;
+  size_t maskLen;
+  if (!typedArray(env, argv[5], napi_uint8_array, &mask, &maskLen) || (mask && maskLen != (size_t)s->BT)) return "mask";
+  s->mask = static_cast<const uint8_t*>(mask);
+  return nullptr;
+}
+
+static napi_value failArg(napi_env env, const char* fn, const char* arg) {
+  return fail(env, (std::string(fn) + ": " + arg).c_str());
+}
+
 static napi_value Forward(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value argv[8];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   if (argc < 8) return fail(env, "forward: 8 arguments expected");
-  Config c;
-  if (!readConfig(env, argv[0], &c)) return fail(env, "forward: bad config");
-  const long BT = (long)c.B * c.T, Gu = (long)c.gates * c.u;
-  const int sections = c.kind == 0 ? 2 : c.kind == 2 ? 7 : c.resetAfter ? 5 : 4;
-  float *x, *W, *U, *b, *out, *saved;
-  const size_t biasLen = c.kind == 1 && c.resetAfter ? 2 * Gu : Gu;
-  if (!floats(env, argv[1], BT * c.d, false, &x)) return fail(env, "forward: x");
-  if (!floats(env, argv[2], (size_t)c.d * Gu, false, &W)) return fail(env, "forward: W");
-  if (!floats(env, argv[3], (size_t)c.u * Gu, false, &U)) return fail(env, "forward: U");
-  if (!floats(env, argv[4], biasLen, true, &b)) return fail(env, "forward: b");
-  void* mask;
-  size_t maskLen;
-  if (!typedArray(env, argv[5], napi_uint8_array, &mask, &maskLen) || (mask && maskLen != (size_t)BT)) return fail(env, "forward: mask");
-  if (!floats(env, argv[6], (c.returnSequences ? BT : c.B) * c.u, false, &out)) return fail(env, "forward: out");
-  if (!floats(env, argv[7], (size_t)sections * BT * c.u, true, &saved)) return fail(env, "forward: saved");
+  Sequence s;
+  if (const char* bad = readSequence(env, argv, &s)) return failArg(env, "forward", bad);
+  const Config& c = s.c;
+  float *out, *saved;
+  if (!floats(env, argv[6], (c.returnSequences ? s.BT : c.B) * c.u, false, &out)) return fail(env, "forward: out");
+  if (!floats(env, argv[7], (size_t)s.sections * s.BT * c.u, true, &saved)) return fail(env, "forward: saved");
   Args a;
-  a.x = x;
-  a.b = b;
-  a.mask = static_cast<const uint8_t*>(mask);
+  a.x = s.x;
+  a.b = s.b;
+  a.mask = s.mask;
   a.out = out;
   a.saved = saved;
-  if (!forward(c, a, W, U)) return fail(env, "forward: out of memory");
+  if (!forward(c, a, s.W, s.U)) return fail(env, "forward: out of memory");
   return nullptr;
 }
 
@@ -463,20 +487,12 @@ static napi_value Backward(napi_env env, napi_callback_info info) {
   napi_value argv[15];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   if (argc < 15) return fail(env, "backward: 15 arguments expected");
-  Config c;
-  if (!readConfig(env, argv[0], &c)) return fail(env, "backward: bad config");
-  const long BT = (long)c.B * c.T, Gu = (long)c.gates * c.u;
-  const int sections = c.kind == 0 ? 2 : c.kind == 2 ? 7 : c.resetAfter ? 5 : 4;
-  const size_t biasLen = c.kind == 1 && c.resetAfter ? 2 * Gu : Gu;
-  float *x, *W, *U, *b, *saved, *dy, *DZ, *DIH, *RH, *dx, *dW, *dU, *db;
-  if (!floats(env, argv[1], BT * c.d, false, &x)) return fail(env, "backward: x");
-  if (!floats(env, argv[2], (size_t)c.d * Gu, false, &W)) return fail(env, "backward: W");
-  if (!floats(env, argv[3], (size_t)c.u * Gu, false, &U)) return fail(env, "backward: U");
-  if (!floats(env, argv[4], biasLen, true, &b)) return fail(env, "backward: b");
-  void* mask;
-  size_t maskLen;
-  if (!typedArray(env, argv[5], napi_uint8_array, &mask, &maskLen) || (mask && maskLen != (size_t)BT)) return fail(env, "backward: mask");
-  if (!floats(env, argv[6], (size_t)sections * BT * c.u, false, &saved)) return fail(env, "backward: saved");
+  Sequence s;
+  if (const char* bad = readSequence(env, argv, &s)) return failArg(env, "backward", bad);
+  const Config& c = s.c;
+  const long BT = s.BT, Gu = s.Gu;
+  float *saved, *dy, *DZ, *DIH, *RH, *dx, *dW, *dU, *db;
+  if (!floats(env, argv[6], (size_t)s.sections * BT * c.u, false, &saved)) return fail(env, "backward: saved");
   if (!floats(env, argv[7], (c.returnSequences ? BT : c.B) * c.u, false, &dy)) return fail(env, "backward: dy");
   if (!floats(env, argv[8], BT * Gu, false, &DZ)) return fail(env, "backward: DZ");
   const bool gru = c.kind == 1;
@@ -485,17 +501,17 @@ static napi_value Backward(napi_env env, napi_callback_info info) {
   if (!floats(env, argv[11], BT * c.d, false, &dx)) return fail(env, "backward: dx");
   if (!floats(env, argv[12], (size_t)c.d * Gu, false, &dW)) return fail(env, "backward: dW");
   if (!floats(env, argv[13], (size_t)c.u * Gu, false, &dU)) return fail(env, "backward: dU");
-  if (!floats(env, argv[14], biasLen, true, &db)) return fail(env, "backward: db");
+  if (!floats(env, argv[14], s.biasLen, true, &db)) return fail(env, "backward: db");
   Args a;
-  a.x = x;
-  a.b = b;
-  a.mask = static_cast<const uint8_t*>(mask);
+  a.x = s.x;
+  a.b = s.b;
+  a.mask = s.mask;
   a.saved = saved;
   a.dy = dy;
   a.DZ = DZ;
   a.DIH = DIH;
   a.RH = RH;
-  if (!backward(c, a, W, U, dx, dW, dU, db)) return fail(env, "backward: out of memory");
+  if (!backward(c, a, s.W, s.U, dx, dW, dU, db)) return fail(env, "backward: out of memory");
   return nullptr;
 }
 
