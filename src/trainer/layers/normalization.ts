@@ -17,6 +17,22 @@ export interface KerasBatchNormalizationArgs {
 /** Keras' `backend.epsilon()`, used by the masked moments. */
 const KERAS_EPSILON = 1e-7;
 
+/** The axis a normalization layer works on (negative: counted from the end); never the batch axis. */
+function axisIndex(layer: { name: string; axis: number }, rank: number): number {
+  const axis = layer.axis < 0 ? layer.axis + rank : layer.axis;
+  if (axis < 1 || axis >= rank) throw new Error(`${layer.name}: axis ${layer.axis} is out of range for an input of rank ${rank}.`);
+  return axis;
+}
+
+/** That axis of the input shape and its size, which must be known to create the weights. */
+function featureAxis(layer: { name: string; axis: number }, inputShape: Shape | Shape[]): { rank: number; axis: number; dim: number } {
+  const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+  const axis = axisIndex(layer, shape.length);
+  const dim = shape[axis];
+  if (dim === null || dim === undefined) throw new Error(`${layer.name}: axis ${layer.axis} of the input must be known.`);
+  return { rank: shape.length, axis, dim };
+}
+
 /**
  * Keras 3's BatchNormalization. tfjs' own one cannot train with `center` or `scale` false and ignores
  * masks; this one follows Keras: weights gamma, beta (trainable), moving_mean, moving_variance
@@ -49,18 +65,9 @@ export function defineBatchNormalization(tf: TF) {
       this.supportsMasking = true;
     }
 
-    private axisIndex(rank: number): number {
-      const axis = this.axis < 0 ? this.axis + rank : this.axis;
-      if (axis < 1 || axis >= rank) throw new Error(`${this.name}: axis ${this.axis} is out of range for an input of rank ${rank}.`);
-      return axis;
-    }
-
     override build(inputShape: Shape | Shape[]): void {
-      const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-      const axis = this.axisIndex(shape.length);
-      const dim = shape[axis];
-      if (dim === null || dim === undefined) throw new Error(`${this.name}: axis ${this.axis} of the input must be known.`);
-      this.inputSpec = [new tf.InputSpec({ ndim: shape.length, axes: { [axis]: dim } })];
+      const { rank, axis, dim } = featureAxis(this, inputShape);
+      this.inputSpec = [new tf.InputSpec({ ndim: rank, axes: { [axis]: dim } })];
       if (this.scale) this.gamma = this.addWeight('gamma', [dim], 'float32', tf.initializers.ones());
       if (this.center) this.beta = this.addWeight('beta', [dim], 'float32', tf.initializers.zeros());
       this.movingMean = this.addWeight('moving_mean', [dim], 'float32', tf.initializers.zeros(), undefined, false);
@@ -86,7 +93,7 @@ export function defineBatchNormalization(tf: TF) {
       return tf.tidy(() => {
         const x = Array.isArray(inputs) ? inputs[0] : inputs;
         const rank = x.rank;
-        const axis = this.axisIndex(rank);
+        const axis = axisIndex(this, rank);
         const axes = Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis);
         let mean: Tensor;
         let variance: Tensor;
@@ -168,16 +175,8 @@ export function defineLayerNormalization(tf: TF) {
       this.supportsMasking = true;
     }
 
-    private axisIndex(rank: number): number {
-      const axis = this.axis < 0 ? this.axis + rank : this.axis;
-      if (axis < 1 || axis >= rank) throw new Error(`${this.name}: axis ${this.axis} is out of range for an input of rank ${rank}.`);
-      return axis;
-    }
-
     override build(inputShape: Shape | Shape[]): void {
-      const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-      const dim = shape[this.axisIndex(shape.length)];
-      if (dim === null || dim === undefined) throw new Error(`${this.name}: axis ${this.axis} of the input must be known.`);
+      const { dim } = featureAxis(this, inputShape);
       if (this.scale) this.gamma = this.addWeight('gamma', [dim], 'float32', tf.initializers.ones());
       if (this.center) this.beta = this.addWeight('beta', [dim], 'float32', tf.initializers.zeros());
       this.built = true;
@@ -186,7 +185,7 @@ export function defineLayerNormalization(tf: TF) {
     override call(inputs: Tensor | Tensor[]): Tensor {
       return tf.tidy(() => {
         const x = Array.isArray(inputs) ? inputs[0] : inputs;
-        const axis = this.axisIndex(x.rank);
+        const axis = axisIndex(this, x.rank);
         const shape = Array.from({ length: x.rank }, (_, i) => (i === axis ? x.shape[axis] : 1));
         const { mean, variance } = tf.moments(x, [axis], true);
         let inv = tf.rsqrt(tf.add(variance, this.epsilon));
