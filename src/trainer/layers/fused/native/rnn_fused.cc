@@ -434,8 +434,8 @@ struct Sequence {
   long BT, Gu;
   size_t biasLen;
   int sections;  // saved-state sections of B·T·u floats (see rnn_impl.inc)
-  float *x, *W, *U, *b;
-  const uint8_t* mask;
+  float *W, *U;
+  Args args;  // x, b and mask set; the rest by the caller
 };
 
 // Reads them; returns the name of the first bad one, or nullptr.
@@ -446,14 +446,17 @@ static const char* readSequence(napi_env env, napi_value* argv, Sequence* s) {
   s->Gu = (long)c.gates * c.u;
   s->sections = c.kind == 0 ? 2 : c.kind == 2 ? 7 : c.resetAfter ? 5 : 4;
   s->biasLen = c.kind == 1 && c.resetAfter ? 2 * s->Gu : s->Gu;
-  if (!floats(env, argv[1], s->BT * c.d, false, &s->x)) return "x";
+  float *x, *b;
+  if (!floats(env, argv[1], s->BT * c.d, false, &x)) return "x";
   if (!floats(env, argv[2], (size_t)c.d * s->Gu, false, &s->W)) return "W";
   if (!floats(env, argv[3], (size_t)c.u * s->Gu, false, &s->U)) return "U";
-  if (!floats(env, argv[4], s->biasLen, true, &s->b)) return "b";
+  if (!floats(env, argv[4], s->biasLen, true, &b)) return "b";
   void* mask;
   size_t maskLen;
   if (!typedArray(env, argv[5], napi_uint8_array, &mask, &maskLen) || (mask && maskLen != (size_t)s->BT)) return "mask";
-  s->mask = static_cast<const uint8_t*>(mask);
+  s->args.x = x;
+  s->args.b = b;
+  s->args.mask = static_cast<const uint8_t*>(mask);
   return nullptr;
 }
 
@@ -472,10 +475,7 @@ static napi_value Forward(napi_env env, napi_callback_info info) {
   float *out, *saved;
   if (!floats(env, argv[6], (c.returnSequences ? s.BT : c.B) * c.u, false, &out)) return fail(env, "forward: out");
   if (!floats(env, argv[7], (size_t)s.sections * s.BT * c.u, true, &saved)) return fail(env, "forward: saved");
-  Args a;
-  a.x = s.x;
-  a.b = s.b;
-  a.mask = s.mask;
+  Args& a = s.args;
   a.out = out;
   a.saved = saved;
   if (!forward(c, a, s.W, s.U)) return fail(env, "forward: out of memory");
@@ -502,10 +502,7 @@ static napi_value Backward(napi_env env, napi_callback_info info) {
   if (!floats(env, argv[12], (size_t)c.d * Gu, false, &dW)) return fail(env, "backward: dW");
   if (!floats(env, argv[13], (size_t)c.u * Gu, false, &dU)) return fail(env, "backward: dU");
   if (!floats(env, argv[14], s.biasLen, true, &db)) return fail(env, "backward: db");
-  Args a;
-  a.x = s.x;
-  a.b = s.b;
-  a.mask = s.mask;
+  Args& a = s.args;
   a.saved = saved;
   a.dy = dy;
   a.DZ = DZ;
