@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages, MissingSystemPackagesError } from '../scripts/system-packages.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'webview', 'integration', 'e2e'];
@@ -29,6 +30,18 @@ function runNodeTests(name, files) {
   const fail = Number(/^# fail (\d+)/m.exec(text)?.[1] ?? 0) + Number(/^# cancelled (\d+)/m.exec(text)?.[1] ?? 0);
   passed += pass;
   failed += fail || (r.status !== 0 && pass === 0 ? 1 : 0);
+}
+
+// The system packages the browser and VS Code suites need (Chromium, ripgrep, libkrb5-dev...):
+// installed once here, before any suite, as root with apt-get (scripts/system-packages.mjs).
+if (suites.some((s) => s !== 'unit') && process.env.RNN_STUDIO_SKIP_SYSTEM_PACKAGES !== '1') {
+  try {
+    ensureSystemPackages({ group: 'test', log: (line) => console.log(`[system-packages] ${line}`) });
+  } catch (err) {
+    if (!(err instanceof MissingSystemPackagesError)) throw err;
+    // The suites that need them fail with the same command; the others still run.
+    console.log(`\n[system-packages] missing: ${err.missing.join(' ')}. Run:\n\n    ${err.message}\n`);
+  }
 }
 
 for (const suite of suites) {

@@ -2,11 +2,12 @@
 // under <repo>/.vscode-test/code-server/, for running extension tests in a real extension host.
 // See README.md beside this file and shared/notes/offline-setup.md section 3.
 import { spawn } from 'node:child_process';
-import { existsSync, accessSync, constants as fsConstants } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages as ensureSystemPackagesFromList, which } from '../../scripts/system-packages.mjs';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 
@@ -24,20 +25,6 @@ const defaultLog = (line) => process.stderr.write(`[vscode-server] ${line}\n`);
 
 // ---------------------------------------------------------------------------------------------
 // small process helpers
-
-function which(cmd) {
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    if (!dir) continue;
-    const p = path.join(dir, cmd);
-    try {
-      accessSync(p, fsConstants.X_OK);
-      return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return null;
-}
 
 // Processes this module started (servers, npm / node-gyp trees): killed, with their process
 // groups, if the driver exits or is interrupted without cleaning up.
@@ -131,48 +118,15 @@ const npmCmd = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 // ---------------------------------------------------------------------------------------------
 // system packages
 
-/** The Debian packages the harness needs, with how to tell whether each is there. */
-const SYSTEM_PACKAGES = [
-  {
-    pkg: 'libkrb5-dev',
-    why: 'headers to build the kerberos native module of the VS Code server',
-    present: () => existsSync('/usr/include/gssapi/gssapi.h') || existsSync('/usr/include/krb5.h'),
-  },
-  { pkg: 'ripgrep', why: 'rg, used by VS Code search (replaces @vscode/ripgrep download)', present: () => !!which('rg') },
-  { pkg: 'chromium', why: 'headless browser that runs the workbench', present: () => existsSync('/usr/bin/chromium') },
-  { pkg: 'make', why: 'node-gyp', present: () => !!which('make') },
-  { pkg: 'g++', why: 'node-gyp', present: () => !!which('g++') },
-  { pkg: 'python3', why: 'node-gyp', present: () => !!which('python3') },
-];
-
 /**
- * Makes sure the system packages exist; installs them with apt-get when running as root, else
- * throws an Error whose message is exactly the command to run.
+ * Makes sure the system packages the harness needs exist (the 'test' group of the one list in
+ * scripts/system-packages.mjs, or the named `packages` of it); installs them with apt-get when
+ * running as root, else throws an Error whose message is exactly the command to run.
+ * @param {{ log?: (line: string) => void, packages?: string[] }} [options]
+ * @returns {Promise<string[]>} the packages it installed
  */
 export async function ensureSystemPackages({ log = defaultLog, packages } = {}) {
-  const wanted = packages ? SYSTEM_PACKAGES.filter((p) => packages.includes(p.pkg)) : SYSTEM_PACKAGES;
-  const missing = wanted.filter((p) => !p.present()).map((p) => p.pkg);
-  if (missing.length === 0) return [];
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const aptGet = which('apt-get');
-  if (!isRoot || !aptGet) {
-    throw new Error(`sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`);
-  }
-  const t0 = Date.now();
-  log(`installing system packages: ${missing.join(' ')} (apt-get)`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const args = ['install', '-y', '--no-install-recommends', ...missing];
-  try {
-    await run(aptGet, args, { env, quiet: true });
-  } catch {
-    log('apt-get install failed; running apt-get update first');
-    await run(aptGet, ['update'], { env });
-    await run(aptGet, args, { env });
-  }
-  const still = wanted.filter((p) => !p.present()).map((p) => p.pkg);
-  if (still.length) throw new Error(`apt-get install -y ${still.join(' ')}`);
-  log(`system packages installed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  return missing;
+  return ensureSystemPackagesFromList({ group: 'test', packages, log });
 }
 
 // ---------------------------------------------------------------------------------------------
