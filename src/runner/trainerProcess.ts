@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { isFromTrainerMessage, type FromTrainerMessage, type Logs, type ToTrainerMessage } from '../protocol/trainer';
 
@@ -47,7 +48,20 @@ export function defaultTrainerPath(distDir: string): string {
   return path.join(distDir, 'trainer.js');
 }
 
+/** What to do when a part of the installation is missing. */
+export const REINSTALL_ADVICE = 'Reinstall the RNN Studio extension; in a development checkout run "npm install" (it builds dist/) in the RNN Studio folder.';
+
+/** The trainer bundle is not where it should be. */
+export function missingTrainerMessage(trainerPath: string): string {
+  return `The trainer cannot start: its file ${trainerPath} is missing. ${REINSTALL_ADVICE}`;
+}
+
+/**
+ * Starts the trainer. Throws a TrainerError (crashed) at once when the trainer file is missing,
+ * rather than forking a process that can only print MODULE_NOT_FOUND.
+ */
 export function startTrainer(job: TrainerJob, options: StartOptions): TrainerHandle {
+  if (!existsSync(options.trainerPath)) throw new TrainerError(missingTrainerMessage(options.trainerPath), undefined, undefined, true);
   const child = fork(options.trainerPath, [], {
     // `advanced` keeps NaN and Infinity (a diverging loss) intact across the channel.
     serialization: 'advanced',
@@ -73,7 +87,11 @@ export function startTrainer(job: TrainerJob, options: StartOptions): TrainerHan
     child.on('message', (message: unknown) => {
       if (!isFromTrainerMessage(message)) return; // malformed: dropped
       options.onMessage?.(message);
-      if (message.type === 'error') settle(() => reject(new TrainerError(message.message, message.file, message.line)));
+      if (message.type === 'error') {
+        // An unexpected MODULE_NOT_FOUND inside the trainer (`The trainer failed: Error: Cannot find module ...`) is said in words too.
+        const missing = message.message.startsWith('The trainer failed:') ? moduleNotFoundMessage(message.message) : undefined;
+        settle(() => reject(new TrainerError(missing ?? message.message, message.file, message.line)));
+      }
       else if (message.type === 'done' || message.type === 'evaluated' || message.type === 'predicted' || message.type === 'inspected') settle(() => resolve(message));
     });
     child.on('error', (e) => settle(() => reject(new TrainerError(`The trainer could not start: ${e.message}`, undefined, undefined, true))));
@@ -95,10 +113,26 @@ export function startTrainer(job: TrainerJob, options: StartOptions): TrainerHan
   };
 }
 
+/**
+ * Node's `Cannot find module 'X'` (MODULE_NOT_FOUND) in a trainer's output, in words: which file or
+ * module is missing, who needed it, and what to do. Undefined when the text has none.
+ */
+export function moduleNotFoundMessage(text: string): string | undefined {
+  const m = /Cannot find module '([^'\n]+)'/.exec(text);
+  if (!m) return undefined;
+  const missing = m[1];
+  // The entry file itself (`node missing.js`): an absolute path and an empty require stack.
+  if (path.isAbsolute(missing) && !/Require stack:\n- /.test(text)) return missingTrainerMessage(missing);
+  const by = /Require stack:\n- ([^\n]+)/.exec(text)?.[1];
+  return `The trainer cannot start: the module '${missing}' is missing${by ? ` (needed by ${by})` : ''}. ${REINSTALL_ADVICE}`;
+}
+
 /** Why the process ended without a result, in words a user can act on. */
 export function crashMessage(code: number | null, signal: NodeJS.Signals | null, stderr: string): string {
+  const missing = moduleNotFoundMessage(stderr);
+  if (missing) return missing;
   const tail = stderr.trim().split('\n').slice(-6).join('\n');
-  if (/heap out of memory|Allocation failed|std::bad_alloc|OOM/i.test(stderr)) {
+  if (/heap out of memory|Allocation failed|std::bad_alloc/i.test(stderr) || /\bOOM\b/.test(stderr)) {
     return `The trainer ran out of memory. Try a smaller batch_size, shorter sequences (maxlen) or fewer units.${tail ? `\n${tail}` : ''}`;
   }
   if (signal === 'SIGKILL') return 'The trainer was killed (SIGKILL): it was stopped, or the system ran out of memory.';
