@@ -3,20 +3,24 @@ import * as path from 'node:path';
 import type { Tensor, TF } from '../types';
 import type { ActName } from './exec';
 import type { SeqSpec } from './kernels';
+import { loadWasmKernels } from './wasm';
 
 /**
- * RNN Studio's optional native addon (`native/rnn_fused.cc`): the whole sequence of a SimpleRNN, GRU
- * or LSTM layer, forward and backward, in one call each, on float32 buffers. It needs no TensorFlow:
- * the same path serves the native backend and the pure-JS one. Inputs are read with `dataSync()`
- * (one copy from TensorFlow for the layer input), outputs become tensors without a copy
- * (`tf.tensor(Float32Array)` keeps the array; tfjs-node hands it to TensorFlow as it is).
+ * RNN Studio's kernels (`native/kernels.cc`): the whole sequence of a SimpleRNN, GRU or LSTM layer,
+ * forward and backward, in one call each, on float32 buffers; also the Embedding lookup and its
+ * gradient and the Adam step. They need no TensorFlow: the same path serves every backend. Inputs are
+ * read with `dataSync()` (one copy from TensorFlow for the layer input), outputs become tensors
+ * without a copy (`tf.tensor(Float32Array)` keeps the array).
  *
- * Built by `node src/trainer/layers/fused/native/build.mjs` (a C++ compiler, a few seconds; or
- * node-gyp with native/binding.gyp) into `node_modules/.cache/rnn-studio-fused/rnn_fused.node` of
- * the repository. Looked up there (from this module's folder upwards), and next to this module
- * (`rnn_fused.node` beside a bundle); `RNN_STUDIO_FUSED_ADDON=PATH` names the file,
- * `RNN_STUDIO_FUSED_ADDON=0` disables it. When it is missing, the fused kernels run as TensorFlow
- * ops (`kernels.ts`).
+ * Two builds of the same C++ source, looked up in this order:
+ * 1. native (`native/node_addon.cc`): `native/<platform>-<arch>/rnn_fused.node` beside the bundle
+ *    (the platform packages ship one), else `node_modules/.cache/rnn-studio-fused/rnn_fused.node`
+ *    above this module (built by `npm install` in a development checkout);
+ * 2. portable (`native/wasm_module.cc`, WebAssembly SIMD with worker threads, `wasm.ts`):
+ *    `kernels/rnn_kernels.wasm` beside the bundle, else the same cache folder.
+ * `RNN_STUDIO_KERNELS=portable` skips the native build, `RNN_STUDIO_KERNELS=native` the portable one;
+ * `RNN_STUDIO_FUSED_ADDON=PATH` names the native file, `RNN_STUDIO_FUSED_ADDON=0` disables both (the
+ * fused kernels then run as TensorFlow ops, `kernels.ts`).
  */
 
 export interface FusedAddon {
@@ -42,20 +46,22 @@ export interface FusedAddon {
   gather(table: Float32Array, ids: Int32Array, out: Float32Array, rowSize: number): number;
   scatterAdd(dy: Float32Array, ids: Int32Array, grad: Float32Array, rowSize: number): void;
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, alpha: number, beta1: number, beta2: number, epsilon: number): void;
+  /** Scratch arrays the kernels use in place (the portable build's own memory); else plain arrays are copied. */
+  floats?(n: number): Float32Array;
+  free?(a: Float32Array): void;
 }
 
-const FILE = 'rnn_fused.node';
+const NATIVE = 'rnn_fused.node';
+const PORTABLE = 'rnn_kernels.wasm';
 let cached: FusedAddon | null | undefined;
 let loadError: string | null = null;
 
-/** Where the addon may be: next to this module (bundles), or the source tree's build folder above it. */
-function candidates(): string[] {
-  const env = process.env.RNN_STUDIO_FUSED_ADDON;
-  if (env) return env === '0' ? [] : [path.resolve(env)];
-  const out: string[] = [path.join(__dirname, FILE), path.join(__dirname, 'native', FILE)];
+/** The development build folder, `node_modules/.cache/rnn-studio-fused`, from this module upwards. */
+function devBuilds(file: string): string[] {
+  const out: string[] = [];
   let dir = __dirname;
   for (let i = 0; i < 8; i++) {
-    out.push(path.join(dir, 'node_modules', '.cache', 'rnn-studio-fused', FILE));
+    out.push(path.join(dir, 'node_modules', '.cache', 'rnn-studio-fused', file));
     const up = path.dirname(dir);
     if (up === dir) break;
     dir = up;
@@ -63,28 +69,45 @@ function candidates(): string[] {
   return out;
 }
 
-/** The addon, or null when it is not built (or cannot load here); loaded once. */
-export function loadFusedAddon(): FusedAddon | null {
-  if (cached !== undefined) return cached;
-  cached = null;
-  for (const file of candidates()) {
+function loadNative(): FusedAddon | null {
+  const env = process.env.RNN_STUDIO_FUSED_ADDON;
+  const files = env ? [path.resolve(env)] : [path.join(__dirname, 'native', `${process.platform}-${process.arch}`, NATIVE), ...devBuilds(NATIVE)];
+  for (const file of files) {
     if (!existsSync(file)) continue;
     try {
       const m = { exports: {} as FusedAddon };
       process.dlopen(m, file);
       // An addon built from older sources lacks the newer entry points: rebuild rather than half-use it.
-      if (['forward', 'backward', 'gather', 'scatterAdd', 'adam'].every((f) => typeof (m.exports as unknown as Record<string, unknown>)[f] === 'function')) {
-        cached = m.exports;
-        break;
-      }
+      if (['forward', 'backward', 'gather', 'scatterAdd', 'adam'].every((f) => typeof (m.exports as unknown as Record<string, unknown>)[f] === 'function')) return m.exports;
+      loadError = `${file}: built from older sources; run npm install to rebuild it`;
     } catch (e) {
       loadError = `${file}: ${(e as Error).message}`;
     }
   }
+  return null;
+}
+
+function loadPortable(): FusedAddon | null {
+  for (const file of [path.join(__dirname, 'kernels', PORTABLE), ...devBuilds(PORTABLE)]) {
+    if (!existsSync(file)) continue;
+    try {
+      return loadWasmKernels(file);
+    } catch (e) {
+      loadError = `${file}: ${(e as Error).message}`;
+    }
+  }
+  return null;
+}
+
+/** The kernels, native or portable, or null when neither is built (or loads here); loaded once. */
+export function loadFusedAddon(): FusedAddon | null {
+  if (cached !== undefined) return cached;
+  const want = process.env.RNN_STUDIO_KERNELS;
+  cached = process.env.RNN_STUDIO_FUSED_ADDON === '0' ? null : ((want !== 'portable' ? loadNative() : null) ?? (want !== 'native' ? loadPortable() : null));
   return cached;
 }
 
-/** Why the addon is not in use (for diagnostics), or null. */
+/** Which kernels are in use (for diagnostics), or why none. */
 export function fusedAddonStatus(): { loaded: boolean; isa?: string; threads?: number; error?: string } {
   const a = loadFusedAddon();
   if (a) return { loaded: true, ...a.info() };
@@ -94,7 +117,7 @@ export function fusedAddonStatus(): { loaded: boolean; isa?: string; threads?: n
 const ACT_CODES: Record<ActName, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 3 };
 const KIND_CODES = { SimpleRNN: 0, GRU: 1, LSTM: 2 } as const;
 
-/** Saved-state sections of B·T·u floats per cell (see rnn_impl.inc). */
+/** Saved-state sections of B·T·u floats per cell (see native/kernels.h). */
 function sections(spec: SeqSpec): number {
   return spec.kind === 'SimpleRNN' ? 2 : spec.kind === 'LSTM' ? 7 : spec.resetAfter ? 5 : 4;
 }
@@ -112,11 +135,15 @@ function take(n: number): Float32Array {
     pooledBytes -= b.byteLength;
     return b;
   }
-  return new Float32Array(n);
+  return loadFusedAddon()?.floats?.(n) ?? new Float32Array(n);
 }
 
 function give(b: Float32Array | null): void {
-  if (!b || pooledBytes + b.byteLength > POOL_LIMIT) return;
+  if (!b) return;
+  if (pooledBytes + b.byteLength > POOL_LIMIT) {
+    loadFusedAddon()?.free?.(b);
+    return;
+  }
   let list = pool.get(b.length);
   if (!list) pool.set(b.length, (list = []));
   list.push(b);

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "rnn_fused",
-      "sources": ["rnn_fused.cc"],
+      "sources": ["kernels.cc", "node_addon.cc"],
       "cflags_cc": ["-O3", "-std=gnu++17", "-ffp-contract=fast", "-fno-trapping-math", "-fno-math-errno", "-fvisibility=hidden"],
       "cflags_cc!": ["-fno-exceptions", "-O2", "-O0", "-std=gnu++14"],
       "ldflags": ["-pthread"],

@@ -1,18 +1,21 @@
 #!/usr/bin/env node
-// Builds RNN Studio's optional native addon for the fused recurrent kernels (rnn_fused.cc, N-API,
-// no dependency but the C++ standard library) into node_modules/.cache/rnn-studio-fused/rnn_fused.node
-// of the repository (git-ignored; the trainer looks there, see ../addon.ts).
+// Builds RNN Studio's kernels (kernels.cc, one C++ source, no dependency) in one of two forms:
+// - native (default): a Node addon with node_addon.cc (N-API, threads) into
+//   node_modules/.cache/rnn-studio-fused/rnn_fused.node of the repository;
+// - portable (--wasm): WebAssembly with SIMD and shared memory with wasm_module.cc into
+//   node_modules/.cache/rnn-studio-fused/rnn_kernels.wasm (clang and wasm-ld: Debian's clang, lld).
+// Both git-ignored; the trainer looks there and beside its bundle (see ../addon.ts).
 //
-//   node src/trainer/layers/fused/native/build.mjs [--gyp] [--strict] [--quiet] [--out=FILE]
+//   node src/trainer/layers/fused/native/build.mjs [--wasm] [--gyp] [--strict] [--quiet] [--out=FILE]
 //
-// By default it calls the C++ compiler directly ($CXX, else c++, g++, clang++) with Node's own
-// headers (<node prefix>/include/node, or $npm_config_nodedir/include/node): no download, a few
-// seconds. `--gyp` uses node-gyp with binding.gyp instead (npm's bundled node-gyp). The result is
-// loaded and checked once. Without a compiler the trainer still works: the fused kernels then run
-// as TensorFlow ops. Exits 0 unless --strict (so it can run from an install script).
+// Native: the C++ compiler directly ($CXX, else c++, g++, clang++) with Node's own headers
+// (<node prefix>/include/node, or $npm_config_nodedir/include/node): no download, a few seconds.
+// `--gyp` uses node-gyp with binding.gyp instead (npm's bundled node-gyp). The result is loaded and
+// checked once. Without a compiler the trainer still works: the fused kernels then run as the other
+// build, or as TensorFlow ops. Exits 0 unless --strict (so it can run from an install script).
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,13 +26,14 @@ const strict = args.includes('--strict');
 const quiet = args.includes('--quiet');
 const root = path.resolve(here, '..', '..', '..', '..', '..');
 const outArg = args.find((a) => a.startsWith('--out='))?.slice(6);
-const target = outArg ? path.resolve(outArg) : path.join(root, 'node_modules', '.cache', 'rnn-studio-fused', 'rnn_fused.node');
+const wasm = args.includes('--wasm');
+const target = outArg ? path.resolve(outArg) : path.join(root, 'node_modules', '.cache', 'rnn-studio-fused', wasm ? 'rnn_kernels.wasm' : 'rnn_fused.node');
 const outDir = path.dirname(target);
 const log = (...m) => quiet || console.log('[rnn-fused]', ...m);
 
 function finish(ok, message) {
   if (ok) log(message);
-  else console.error(`[rnn-fused] ${message}\n[rnn-fused] The trainer still works: the fused recurrent kernels run as TensorFlow ops (slower).`);
+  else console.error(`[rnn-fused] ${message}\n[rnn-fused] The trainer still works: the recurrent layers run on the ${wasm ? 'native build' : 'portable build'} of the kernels if there is one, else as TensorFlow ops (slower).`);
   process.exit(ok || !strict ? 0 : 1);
 }
 
@@ -57,7 +61,7 @@ function buildDirect() {
   const flags = ['-O3', '-std=gnu++17', '-ffp-contract=fast', '-fno-trapping-math', '-fno-math-errno', '-fPIC', '-shared', '-pthread', '-fvisibility=hidden', '-DNODE_GYP_MODULE_NAME=rnn_fused', `-I${inc}`];
   if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
   const t0 = Date.now();
-  const r = spawnSync(cxx, [...flags, path.join(here, 'rnn_fused.cc'), '-o', tmp], { encoding: 'utf8' });
+  const r = spawnSync(cxx, [...flags, path.join(here, 'kernels.cc'), path.join(here, 'node_addon.cc'), '-o', tmp], { encoding: 'utf8' });
   if (r.status !== 0) {
     rmSync(tmp, { force: true });
     return `${cxx} failed:\n${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(0, 20).join('\n')}`;
@@ -95,22 +99,77 @@ function buildGyp() {
   return null;
 }
 
-const error = args.includes('--gyp') ? buildGyp() : buildDirect();
-if (error) finish(false, `could not build the native addon: ${error}`);
+// The first of the names that runs (Debian also installs versioned names such as clang-14).
+function firstTool(names) {
+  for (const n of names) if (which(n)) return n;
+  return null;
+}
+
+function buildWasm() {
+  const versions = ['', '-19', '-18', '-17', '-16', '-15', '-14'];
+  const clang = firstTool([process.env.WASM_CC, ...versions.map((v) => `clang${v}`)].filter(Boolean));
+  const ld = firstTool([process.env.WASM_LD, ...versions.map((v) => `wasm-ld${v}`)].filter(Boolean));
+  if (!clang || !ld) return `${clang ? '' : 'clang'}${!clang && !ld ? ' and ' : ''}${ld ? '' : 'wasm-ld'} not found (Debian/Ubuntu: apt-get install clang lld).`;
+  mkdirSync(outDir, { recursive: true });
+  const tmp = `${target}.tmp-${process.pid}`;
+  const cflags = ['--target=wasm32', '-O3', '-std=c++17', '-msimd128', '-matomics', '-mbulk-memory', '-ffreestanding', '-nostdlib', '-fno-exceptions', '-fno-rtti', '-fno-threadsafe-statics', '-ffp-contract=fast', '-fno-math-errno', '-Wno-pass-failed'];
+  const t0 = Date.now();
+  const objects = [];
+  for (const src of ['kernels.cc', 'wasm_module.cc']) {
+    const obj = `${tmp}.${src}.o`;
+    const r = spawnSync(clang, [...cflags, '-c', path.join(here, src), '-o', obj], { encoding: 'utf8' });
+    if (r.status !== 0) return `${clang} failed on ${src}:\n${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(0, 20).join('\n')}`;
+    objects.push(obj);
+  }
+  // Shared, imported memory (threads are worker_threads with their own instances); 1 MB stack.
+  const r = spawnSync(ld, ['--no-entry', '--shared-memory', '--import-memory', '--max-memory=4294967296', '-z', 'stack-size=1048576', '--export=__heap_base', '-O3', ...objects, '-o', tmp], { encoding: 'utf8' });
+  for (const o of objects) rmSync(o, { force: true });
+  if (r.status !== 0) {
+    rmSync(tmp, { force: true });
+    return `${ld} failed:\n${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(0, 20).join('\n')}`;
+  }
+  renameSync(tmp, target);
+  log(`built with ${clang} and ${ld} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return null;
+}
+
+// The check below: SimpleRNN, B 1, T 2, d 1, u 1, tanh; x (1, 2), W 0.5, U 0.25, b 0.1.
+const cfg = Int32Array.of(0, 1, 2, 1, 1, 1, 2, 0, 0, 1, 0);
+const h1 = Math.tanh(0.5 + 0.1);
+const h2 = Math.tanh(1 + 0.1 + 0.25 * h1);
+
+function checkWasm() {
+  const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true });
+  let top = 0;
+  const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(target)), {
+    env: { memory, threads: () => 1, parallel: () => { throw new Error('no threads here'); }, release() {}, alloc: (n) => { const p = top; top += Math.ceil(n / 64) * 64; return p; } },
+  }).exports;
+  top = Math.ceil(k.__heap_base.value / 64) * 64;
+  const put = (a) => { const p = top; new Uint8Array(memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer)); top += 64; return p; };
+  const [c, x, W, U, b] = [cfg, Float32Array.of(1, 2), Float32Array.of(0.5), Float32Array.of(0.25), Float32Array.of(0.1)].map(put);
+  const out = put(new Float32Array(2));
+  if (k.forward(c, x, W, U, b, 0, out, 0) !== 0) throw new Error('forward failed');
+  return [...new Float32Array(memory.buffer, out, 2)];
+}
+
+function checkNative() {
+  const m = { exports: {} };
+  process.dlopen(m, target);
+  const out = new Float32Array(2);
+  m.exports.forward(cfg, Float32Array.of(1, 2), Float32Array.of(0.5), Float32Array.of(0.25), Float32Array.of(0.1), null, out, null);
+  const info = m.exports.info();
+  return [...out, `${info.isa}, ${info.threads} threads`];
+}
+
+const error = wasm ? buildWasm() : args.includes('--gyp') ? buildGyp() : buildDirect();
+if (error) finish(false, `could not build the ${wasm ? 'portable (WebAssembly)' : 'native'} kernels: ${error}`);
 
 // Load it and run a tiny sequence once.
 try {
-  const m = { exports: {} };
-  process.dlopen(m, target);
-  const info = m.exports.info();
-  const cfg = Int32Array.of(0, 1, 2, 1, 1, 1, 2, 0, 0, 1, 0); // SimpleRNN, B 1, T 2, d 1, u 1, tanh
-  const out = new Float32Array(2);
-  m.exports.forward(cfg, Float32Array.of(1, 2), Float32Array.of(0.5), Float32Array.of(0.25), Float32Array.of(0.1), null, out, null);
-  const h1 = Math.tanh(0.5 + 0.1);
-  const h2 = Math.tanh(1 + 0.1 + 0.25 * h1);
-  if (Math.abs(out[0] - h1) > 1e-6 || Math.abs(out[1] - h2) > 1e-6) throw new Error(`wrong result ${out[0]}, ${out[1]} (expected ${h1}, ${h2})`);
-  finish(true, `ok: ${target} (${info.isa}, ${info.threads} threads)`);
+  const [o1, o2, what] = wasm ? [...checkWasm(), 'wasm-simd128'] : checkNative();
+  if (Math.abs(o1 - h1) > 1e-6 || Math.abs(o2 - h2) > 1e-6) throw new Error(`wrong result ${o1}, ${o2} (expected ${h1}, ${h2})`);
+  finish(true, `ok: ${target} (${what})`);
 } catch (e) {
   rmSync(target, { force: true });
-  finish(false, `the built addon does not work here: ${e.message}`);
+  finish(false, `the built kernels do not work here: ${e.message}`);
 }
