@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-node';
 import { buildModel } from '../../src/trainer/builder';
-import { jsBufferLoops, loadFusedAddon } from '../../src/trainer/layers/fused/addon';
+import { fusedAddonStatus, jsBufferLoops, loadFusedAddon, useKernels, type FusedAddon } from '../../src/trainer/layers/fused/addon';
 import { kerasAdam } from '../../src/trainer/optimizers';
 import { analyzeModel, assertClose, readRepoFile } from './helpers';
 
@@ -66,48 +66,53 @@ for (const backend of backends) {
   });
 }
 
-describe('the addon\'s buffer loops equal the JavaScript ones', { skip: loadFusedAddon() ? false : 'the native addon is not built' }, () => {
-  const addon = loadFusedAddon()!;
-  const rows = 300;
-  const size = 24;
-  const table = random(rows * size, 1);
-  // Repeated ids (each row summed in order) and the first and last rows.
-  const ids = Int32Array.from({ length: 5000 }, (_, i) => (i * 7919) % rows);
+for (const build of ['native', 'portable'] as const) {
+  useKernels(build);
+  const kernels = loadFusedAddon();
+  useKernels('auto');
+  describe(`the ${build} kernels' buffer loops equal the JavaScript ones`, { skip: kernels ? false : `the ${build} kernels are not built (${fusedAddonStatus().error ?? 'npm install'})` }, () => {
+    const addon = kernels as FusedAddon;
+    const rows = 300;
+    const size = 24;
+    const table = random(rows * size, 1);
+    // Repeated ids (each row summed in order) and the first and last rows.
+    const ids = Int32Array.from({ length: 5000 }, (_, i) => (i * 7919) % rows);
 
-  it('gather, and the position of the first id outside the table', () => {
-    const a = new Float32Array(ids.length * size);
-    const b = new Float32Array(ids.length * size);
-    assert.equal(addon.gather(table, ids, a, size), -1);
-    assert.equal(jsBufferLoops.gather(table, ids, b, size), -1);
-    assert.deepEqual(a, b);
-    const bad = Int32Array.of(0, 3, rows, -1);
-    assert.equal(addon.gather(table, bad, new Float32Array(4 * size), size), 2);
-    assert.equal(jsBufferLoops.gather(table, bad, new Float32Array(4 * size), size), 2);
-  });
+    it('gather, and the position of the first id outside the table', () => {
+      const a = new Float32Array(ids.length * size);
+      const b = new Float32Array(ids.length * size);
+      assert.equal(addon.gather(table, ids, a, size), -1);
+      assert.equal(jsBufferLoops.gather(table, ids, b, size), -1);
+      assert.deepEqual(a, b);
+      const bad = Int32Array.of(0, 3, rows, -1);
+      assert.equal(addon.gather(table, bad, new Float32Array(4 * size), size), 2);
+      assert.equal(jsBufferLoops.gather(table, bad, new Float32Array(4 * size), size), 2);
+    });
 
-  it('scatter-add: the same sums, bit for bit', () => {
-    const dy = random(ids.length * size, 2);
-    const a = new Float32Array(rows * size);
-    const b = new Float32Array(rows * size);
-    addon.scatterAdd(dy, ids, a, size);
-    jsBufferLoops.scatterAdd(dy, ids, b, size);
-    assert.deepEqual(a, b);
-    assert.throws(() => addon.scatterAdd(dy.subarray(0, size), Int32Array.of(rows), a, size), /outside the table/);
-  });
+    it('scatter-add: the same sums, bit for bit', () => {
+      const dy = random(ids.length * size, 2);
+      const a = new Float32Array(rows * size);
+      const b = new Float32Array(rows * size);
+      addon.scatterAdd(dy, ids, a, size);
+      jsBufferLoops.scatterAdd(dy, ids, b, size);
+      assert.deepEqual(a, b);
+      assert.throws(() => addon.scatterAdd(dy.subarray(0, size), Int32Array.of(rows), a, size), /outside the table/);
+    });
 
-  it('Adam step: the same weights and moments (float32 rounding apart)', () => {
-    const n = 100_000; // above the size the addon splits across threads
-    const w = random(n, 3);
-    const g = random(n, 4).map((x) => x * 1e-3);
-    const [m1, v1, m2, v2] = [0, 1, 2, 3].map(() => new Float32Array(n));
-    const [o1, o2] = [new Float32Array(n), new Float32Array(n)];
-    for (let step = 1; step <= 3; step++) {
-      const alpha = (0.01 * Math.sqrt(1 - 0.999 ** step)) / (1 - 0.9 ** step);
-      addon.adam(w, g, m1, v1, o1, alpha, 0.9, 0.999, 1e-7);
-      jsBufferLoops.adam(w, g, m2, v2, o2, alpha, 0.9, 0.999, 1e-7);
-    }
-    assertClose(o1, o2, 1e-6, 'weights');
-    assertClose(m1, m2, 1e-6, 'first moments');
-    assertClose(v1, v2, 1e-6, 'second moments');
+    it('Adam step: the same weights and moments (float32 rounding apart)', () => {
+      const n = 100_000; // above the size the addon splits across threads
+      const w = random(n, 3);
+      const g = random(n, 4).map((x) => x * 1e-3);
+      const [m1, v1, m2, v2] = [0, 1, 2, 3].map(() => new Float32Array(n));
+      const [o1, o2] = [new Float32Array(n), new Float32Array(n)];
+      for (let step = 1; step <= 3; step++) {
+        const alpha = (0.01 * Math.sqrt(1 - 0.999 ** step)) / (1 - 0.9 ** step);
+        addon.adam(w, g, m1, v1, o1, alpha, 0.9, 0.999, 1e-7);
+        jsBufferLoops.adam(w, g, m2, v2, o2, alpha, 0.9, 0.999, 1e-7);
+      }
+      assertClose(o1, o2, 1e-6, 'weights');
+      assertClose(m1, m2, 1e-6, 'first moments');
+      assertClose(v1, v2, 1e-6, 'second moments');
+    });
   });
-});
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-node';
 import { buildModel } from '../../src/trainer/builder';
-import { fusedAddonStatus } from '../../src/trainer/layers/fused/addon';
+import { fusedAddonStatus, useKernels } from '../../src/trainer/layers/fused/addon';
 import { fusedCallCount, pendingFusedPasses, setFusedKernels, type FusedTier } from '../../src/trainer/layers/fused/index';
 import { analyzeModel, assertClose as assertNear } from './helpers';
 
@@ -209,15 +209,25 @@ async function withSeededRandom<R>(seed: number, f: () => Promise<R>): Promise<R
   }
 }
 
-const addon = fusedAddonStatus();
+// Which builds of the kernels are here (both are built by npm install).
+const builds = (['native', 'portable'] as const).map((build) => {
+  useKernels(build);
+  return { build, status: fusedAddonStatus() };
+});
+useKernels('auto');
 
 for (const backend of ['tensorflow', 'cpu'] as const) {
- for (const tier of ['addon', 'ops'] as const) {
-  const skip = tier === 'addon' && !addon.loaded ? `the native addon is not built (${addon.error ?? 'node src/trainer/layers/fused/native/build.mjs'})` : false;
-  describe(`fused recurrent kernels (${tier}) = step-by-step reference (${backend} backend)`, { skip }, () => {
-    it(`runs on the ${backend} backend`, async () => {
+ for (const impl of [...builds, { build: 'ops' as const, status: null }]) {
+  const tier: FusedTier = impl.build === 'ops' ? 'ops' : 'addon';
+  const skip = impl.status && !impl.status.loaded ? `the ${impl.build} kernels are not built (${impl.status.error ?? `node src/trainer/layers/fused/native/build.mjs${impl.build === 'portable' ? ' --wasm' : ''}`})` : false;
+  describe(`fused recurrent kernels (${impl.build === 'ops' ? 'tensor ops' : `${impl.build} kernels`}) = step-by-step reference (${backend} backend)`, { skip }, () => {
+    it(`runs on the ${backend} backend${impl.status ? `, ${impl.status.isa}` : ''}`, async () => {
       assert.ok(await tf.setBackend(backend));
       assert.equal(tf.getBackend(), backend);
+      if (impl.build !== 'ops') {
+        useKernels(impl.build);
+        assert.equal(fusedAddonStatus().isa, impl.status?.isa);
+      }
     });
 
     for (const c of CASES) {

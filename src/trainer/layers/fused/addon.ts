@@ -99,11 +99,21 @@ function loadPortable(): FusedAddon | null {
   return null;
 }
 
+let want = process.env.RNN_STUDIO_KERNELS;
+const loaded: Record<string, FusedAddon | null | undefined> = {};
+
+/** Chooses the build (as `RNN_STUDIO_KERNELS` does: `native`, `portable`, or both in that order); for tests and benchmarks. */
+export function useKernels(build: 'native' | 'portable' | 'auto'): void {
+  want = build === 'auto' ? undefined : build;
+  cached = undefined;
+}
+
 /** The kernels, native or portable, or null when neither is built (or loads here); loaded once. */
 export function loadFusedAddon(): FusedAddon | null {
   if (cached !== undefined) return cached;
-  const want = process.env.RNN_STUDIO_KERNELS;
-  cached = process.env.RNN_STUDIO_FUSED_ADDON === '0' ? null : ((want !== 'portable' ? loadNative() : null) ?? (want !== 'native' ? loadPortable() : null));
+  const native = () => (loaded.native !== undefined ? loaded.native : (loaded.native = loadNative()));
+  const portable = () => (loaded.portable !== undefined ? loaded.portable : (loaded.portable = loadPortable()));
+  cached = process.env.RNN_STUDIO_FUSED_ADDON === '0' ? null : ((want !== 'portable' ? native() : null) ?? (want !== 'native' ? portable() : null));
   return cached;
 }
 
