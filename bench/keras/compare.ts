@@ -11,12 +11,15 @@ import * as path from 'node:path';
  *
  * Usage (after `npx tsc -p .`, from anywhere):
  *   node out/bench/keras/compare.js [--json] [--runs=3] [--quick] [--configs=LSTM:200,GRU:200,...]
- *                                   [--stock] [--cpu] [--python=PATH]
+ *                                   [--tfjs-node] [--stock] [--cpu] [--python=PATH]
  *
  * - default configurations: LSTM, GRU, SimpleRNN at T=200 (the target), Bidirectional(LSTM) at
  *   T=200, and the three cells at T=50 and T=500; `--quick`: only the three cells at T=200, 2 runs.
  *   A configuration is CELL:T or Bi-CELL:T (Bidirectional).
- * - `--stock` also measures RNN Studio's step-by-step reference path (RNN_STUDIO_FUSED=0).
+ * - RNN Studio is measured as it ships, on TensorFlow.js' JavaScript backend with the native kernels
+ *   (the linux-x64 package) and the portable ones (RNN_STUDIO_KERNELS=portable: the universal
+ *   package); `--tfjs-node` adds the native TensorFlow backend (development checkouts only),
+ *   `--stock` the step-by-step reference path (RNN_STUDIO_FUSED=0).
  * - `--cpu` also measures the pure-JS backend (RNN_STUDIO_BACKEND=cpu): the fused kernels' addon,
  *   their tensor-op form and the step-by-step reference, for LSTM, GRU and SimpleRNN at T=50 with
  *   float inputs (T, 64) and one timed batch (the tensor-op and step-by-step forms take seconds a batch there).
@@ -24,8 +27,8 @@ import * as path from 'node:path';
  *   repository (see the offline notes); without it only RNN Studio is measured.
  * Prints a table, or with `--json` one JSON line per configuration:
  *   {"bench":"train-vs-keras","cell":"LSTM","timesteps":200,"batch":64,"runs":3,
- *    "samples_per_s":..,"keras_samples_per_s":..,"ratio":..,"peak_rss_mb":..,"keras_peak_rss_mb":..,
- *    "samples":[..],"keras_samples":[..], ...}
+ *    "samples_per_s":..,"ratio":.. (native kernels),"keras_samples_per_s":..,"keras_peak_rss_mb":..,
+ *    "sides":{"native":{"samples_per_s","ratio","peak_rss_mb",...},"portable":{...}}, ...}
  */
 
 const root = path.resolve(__dirname, '../../..');
@@ -124,23 +127,40 @@ function add(s: Series, m: Measurement | { error: string }): void {
   }
 }
 
+// What is measured for RNN Studio: the shipped configuration (TensorFlow.js' JavaScript backend with
+// our kernels), native (the linux-x64 package) and portable (WebAssembly: the universal package);
+// with --tfjs-node also the native TensorFlow backend of a development checkout.
+const sides: { name: string; env: NodeJS.ProcessEnv }[] = [
+  { name: 'native', env: { RNN_STUDIO_BACKEND: 'cpu', RNN_STUDIO_KERNELS: 'native' } },
+  { name: 'portable', env: { RNN_STUDIO_BACKEND: 'cpu', RNN_STUDIO_KERNELS: 'portable' } },
+  ...(flag('tfjs-node') ? [{ name: 'tfjs-node', env: { RNN_STUDIO_KERNELS: 'native' } }] : []),
+  ...(flag('stock') ? [{ name: 'step-by-step', env: { RNN_STUDIO_BACKEND: 'cpu', RNN_STUDIO_FUSED: '0' } }] : []),
+];
+
 if (!json) {
-  console.log(`Training throughput, batch 64, Embedding(10000, 64) -> cell(128) -> Dense(1); medians of ${runs} alternating runs`);
+  console.log(`Training throughput, batch 64, Embedding(10000, 64) -> cell(128) -> Dense(1); samples/s, medians of ${runs} alternating runs; ratio = ours / Keras`);
   if (!haveKeras) console.log(`(Keras not found at ${python}: RNN Studio only. Pass --python=PATH or set RNN_STUDIO_KERAS_PYTHON.)`);
-  console.log(`${'configuration'.padEnd(26)} ${'RNN Studio'.padStart(10)} ${'Keras'.padStart(8)} ${'ratio'.padStart(6)}  ${'peak MB (ours / Keras)'.padStart(22)}${flag('stock') ? '   step-by-step' : ''}`);
+  console.log(`${'configuration'.padEnd(26)} ${sides.map((x) => `${x.name.padStart(12)} ${'ratio'.padStart(6)}`).join(' ')} ${'Keras'.padStart(8)}  peak MB (${sides.map((x) => x.name).join(' / ')} / Keras)`);
 }
 
+const ratioOf = (x: number, keras: number) => (haveKeras ? Math.round((x / keras) * 100) / 100 : null);
+
 for (const c of configs) {
-  const mine = collect();
+  const mine = sides.map(collect);
   const theirs = collect();
-  const stock = collect();
   for (let r = 0; r < runs; r++) {
-    // Alternate the order so neither side always runs first after the other.
-    const pair = [() => add(mine, ours(c)), () => haveKeras && add(theirs, keras(c))];
-    if (r % 2) pair.reverse();
-    for (const f of pair) f();
-    if (flag('stock')) add(stock, ours(c, { RNN_STUDIO_FUSED: '0' }));
+    // Rotate the order so no side always runs first after another.
+    const order = [...sides.map((side, k) => () => add(mine[k], ours(c, side.env))), () => haveKeras && add(theirs, keras(c))];
+    for (let k = 0; k < order.length; k++) order[(k + r) % order.length]();
   }
+  const kerasMedian = median(theirs.samples);
+  const bySide = Object.fromEntries(
+    sides.map((side, k) => [
+      side.name,
+      { samples_per_s: round1(median(mine[k].samples)), ratio: ratioOf(median(mine[k].samples), kerasMedian), peak_rss_mb: Math.round(median(mine[k].rss)), fused: mine[k].fused.every((f) => f), samples: mine[k].samples },
+    ]),
+  );
+  const errors = [...sides.flatMap((side, k) => mine[k].errors.map((e) => `${side.name}: ${e}`)), ...theirs.errors.map((e) => `keras: ${e}`)];
   const result = {
     bench: 'train-vs-keras',
     cell: c.bidirectional ? `Bidirectional(${c.cell})` : c.cell,
@@ -148,28 +168,28 @@ for (const c of configs) {
     timesteps: c.timesteps,
     batch: 64,
     runs,
-    samples_per_s: round1(median(mine.samples)),
-    keras_samples_per_s: haveKeras ? round1(median(theirs.samples)) : null,
-    ratio: haveKeras ? Math.round((median(mine.samples) / median(theirs.samples)) * 100) / 100 : null,
-    peak_rss_mb: Math.round(median(mine.rss)),
+    // The linux-x64 package's figure first (as before), then every side.
+    samples_per_s: bySide.native.samples_per_s,
+    ratio: bySide.native.ratio,
+    keras_samples_per_s: haveKeras ? round1(kerasMedian) : null,
     keras_peak_rss_mb: haveKeras ? Math.round(median(theirs.rss)) : null,
-    fused: mine.fused.every((f) => f),
-    ...(flag('stock') ? { stock_samples_per_s: round1(median(stock.samples)), stock_peak_rss_mb: Math.round(median(stock.rss)) } : {}),
-    samples: mine.samples,
     keras_samples: theirs.samples,
-    ...(mine.errors.length || theirs.errors.length ? { errors: [...mine.errors, ...theirs.errors.map((e) => `keras: ${e}`)] } : {}),
+    sides: bySide,
+    ...(errors.length ? { errors } : {}),
   };
   if (json) {
     // The training-throughput line of the training-engine issue, then the comparison.
-    const { cell, units, timesteps, batch, samples_per_s, peak_rss_mb } = result;
-    console.log(JSON.stringify({ bench: 'train', cell, units, timesteps, batch, samples_per_s, backend: mine.backend ?? 'tensorflow', peak_rss_mb }));
+    const { cell, units, timesteps, batch, samples_per_s } = result;
+    console.log(JSON.stringify({ bench: 'train', cell, units, timesteps, batch, samples_per_s, backend: 'cpu', kernels: 'native', peak_rss_mb: bySide.native.peak_rss_mb }));
     console.log(JSON.stringify(result));
   } else {
-    const ratio = result.ratio === null || Number.isNaN(result.ratio) ? '-' : `${result.ratio.toFixed(2)}x`;
-    const mem = `${result.peak_rss_mb} / ${result.keras_peak_rss_mb ?? '-'}`;
-    const extra = flag('stock') ? `   ${result.stock_samples_per_s}` : '';
-    console.log(`${label(c).padEnd(26)} ${String(result.samples_per_s).padStart(10)} ${String(result.keras_samples_per_s ?? '-').padStart(8)} ${ratio.padStart(6)}  ${mem.padStart(22)}${extra}`);
-    for (const e of result.errors ?? []) console.log(`  error: ${e}`);
+    const cols = sides.map((side) => {
+      const x = bySide[side.name];
+      return `${String(x.samples_per_s).padStart(12)} ${(x.ratio === null || Number.isNaN(x.ratio) ? '-' : `${x.ratio.toFixed(2)}x`).padStart(6)}`;
+    });
+    const mem = [...sides.map((side) => bySide[side.name].peak_rss_mb), result.keras_peak_rss_mb ?? '-'].join(' / ');
+    console.log(`${label(c).padEnd(26)} ${cols.join(' ')} ${String(result.keras_samples_per_s ?? '-').padStart(8)}  ${mem}`);
+    for (const e of errors) console.log(`  error: ${e}`);
   }
 }
 
