@@ -248,7 +248,7 @@ async function trainCommand(args: string[], io: Output): Promise<number> {
   if (run.cancelled) io.out(`Cancelled after ${run.epochs} finished epoch(s); saved what finished.`);
   if (run.testMetrics) io.out(`Test: ${formatLogs(run.testMetrics)}`);
   if (run.baseline) io.out(`Baseline (${run.baseline.name}): mae ${run.baseline.mae.toFixed(4)}`);
-  io.out(`Throughput: ${Math.round(run.samplesPerSecond).toLocaleString('en-US')} samples/s on ${run.backend}`);
+  io.out(`Throughput: ${Math.round(run.samplesPerSecond).toLocaleString('en-US')} samples/s on ${run.backend}${run.kernels ? ` with the ${run.kernels}` : ''}`);
   io.out(`Run saved to ${path.relative(process.cwd(), run.runDir) || run.runDir}`);
   return run.cancelled ? 130 : 0;
 }

@@ -123,6 +123,7 @@ export class TrainingController implements vscode.Disposable {
         } satisfies Partial<TrainingState>);
         const test = run.testMetrics ? ` Test: ${formatLogs(run.testMetrics)}.` : '';
         this.output.appendLine(`${run.cancelled ? '■ Cancelled' : '✔ Done'} after ${run.epochs} epoch(s)${run.bestEpoch ? `, kept epoch ${run.bestEpoch}` : ''}.${test} Run: ${run.runDir}`);
+        this.output.appendLine(`${Math.round(run.samplesPerSecond).toLocaleString('en-US')} samples/s on the ${run.backend} backend${run.kernels ? ` with the ${run.kernels}` : ''}.`);
         return run;
       },
       (e: unknown) => {

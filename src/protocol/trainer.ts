@@ -41,6 +41,8 @@ export interface RunSummary {
   samplesPerSecond: number;
   durationMs: number;
   backend: string;
+  /** Which build of RNN Studio's kernels ran the recurrent layers, e.g. `native kernels (avx2, 2 threads)`. */
+  kernels?: string;
 }
 
 export interface Prediction {

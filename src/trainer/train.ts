@@ -5,6 +5,7 @@ import { analyzeModel, type ModelAnalysis } from '../core';
 import { denormalize, labelEncodingForLoss, mulberry32, prepareData, type Matrix, type PreparedData, type SeriesPreprocessor } from '../data';
 import type { FromTrainerMessage, Logs, RunSummary, TrainOverrides } from '../protocol/trainer';
 import type { Backend, Tf } from './backend';
+import { kernelsDescription } from './layers/fused/addon';
 import { buildModel } from './builder';
 import { kerasAdam } from './optimizers';
 import { RUN_FILES, RunWriter, runsRoot } from './runFolder';
@@ -267,6 +268,7 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
       samplesPerSecond: samplesSeen / Math.max(trainingMs / 1000, 1e-3),
       durationMs: Date.now() - started,
       backend: backend.name,
+      kernels: kernelsDescription(),
     };
     const writer = new RunWriter(runsRoot(job.modelPath, analysis.name, job.outDir));
     await writer.begin();

@@ -117,6 +117,13 @@ export function loadFusedAddon(): FusedAddon | null {
   return cached;
 }
 
+/** The kernels in words, for run summaries: `native kernels (avx2, 2 threads)`, `portable kernels (wasm-simd128, 2 threads)`. */
+export function kernelsDescription(): string {
+  const s = fusedAddonStatus();
+  if (!s.loaded) return 'no kernels (TensorFlow ops)';
+  return `${s.isa?.startsWith('wasm') ? 'portable' : 'native'} kernels (${s.isa}, ${s.threads} thread${s.threads === 1 ? '' : 's'})`;
+}
+
 /** Which kernels are in use (for diagnostics), or why none. */
 export function fusedAddonStatus(): { loaded: boolean; isa?: string; threads?: number; error?: string } {
   const a = loadFusedAddon();
