@@ -4,6 +4,7 @@
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
 import { buildData } from './scripts/build-data.mjs';
+import { writeNotices } from './scripts/notices.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -13,7 +14,8 @@ const common = {
   minify: production,
   sourcemap: production ? false : 'linked',
   logLevel: 'warning',
-  legalComments: 'none',
+  legalComments: 'none', // the licenses are in dist/THIRD-PARTY-NOTICES.txt (scripts/notices.mjs)
+  metafile: true,
   // jsonc-parser's UMD build hides its requires from bundlers; its ESM build bundles cleanly.
   mainFields: ['module', 'main'],
 };
@@ -43,8 +45,9 @@ if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
   console.log('esbuild: watching for changes');
 } else {
-  await Promise.all(contexts.map((c) => c.rebuild()));
+  const results = await Promise.all(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
+  writeNotices(results.map((r) => r.metafile));
 }
 // The data sets change only with their packages: rebuilt when older than them (a few seconds).
 for (const problem of buildData({ log: (m) => console.log(m) })) console.warn(`esbuild.mjs: ${problem}`);
