@@ -14,7 +14,8 @@
 // built-in data in dist/data); the portable WebAssembly kernels (dist/kernels/rnn_kernels.wasm, in
 // every package); then per package `vsce package --no-dependencies`: the platform package with the
 // native addon dist/native/<platform>-<arch>/rnn_fused.node built on this machine, the universal one
-// without dist/native. Each package must stay under 30 MB; their sizes are printed.
+// without dist/native. Each package must stay under 30 MB; their sizes are printed. Afterwards dist/
+// holds the production bundles without the kernels (npm run build restores the development build).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -98,9 +99,15 @@ for (const f of ['extension.js', 'trainer.js', 'THIRD-PARTY-NOTICES.txt', 'webvi
   if (!existsSync(path.join(dist, f))) fail(`dist/${f} is missing after the build (the data sets come from the npm packages: run npm install / npm ci).`);
 }
 
-// 2. The portable kernels, in every package. A stale build never ships: dist/kernels and dist/native start empty.
-rmSync(path.join(dist, 'kernels'), { recursive: true, force: true });
-rmSync(path.join(dist, 'native'), { recursive: true, force: true });
+// 2. The portable kernels, in every package. A stale build never ships: dist/kernels and dist/native
+// start empty. They are removed again at the end: beside dist/trainer.js they would shadow the
+// development builds of the kernels (node_modules/.cache/rnn-studio-fused, see addon.ts).
+const packagedKernels = () => {
+  rmSync(path.join(dist, 'kernels'), { recursive: true, force: true });
+  rmSync(path.join(dist, 'native'), { recursive: true, force: true });
+};
+packagedKernels();
+process.on('exit', packagedKernels);
 const wasmOut = path.join('dist', 'kernels', 'rnn_kernels.wasm');
 problem = run('the WebAssembly kernels', process.execPath, [BUILD, '--wasm', '--strict', `--out=${wasmOut}`]);
 if (!problem && !existsSync(path.join(root, wasmOut))) problem = `the WebAssembly kernels: ${wasmOut} was not written (does ${BUILD} know --wasm?)`;
