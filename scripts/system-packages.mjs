@@ -5,8 +5,8 @@
 //
 //   node scripts/system-packages.mjs [--for install|test|all] [--dry-run] [--strict] [--quiet]
 //
-//   --for install  (default) what `npm install` needs: clang and lld (the WebAssembly build of the
-//                  fused kernels runs later in the same postinstall)
+//   --for install  (default) what `npm install` needs: clang and lld (the native and WebAssembly
+//                  builds of the fused kernels run later in the same postinstall)
 //   --for test     what the tests need: chromium, ripgrep, libkrb5-dev, make, g++, python3
 //   --dry-run      print what is missing and the exact apt-get commands, change nothing
 //   --strict       exit 1 when something is still missing (default: exit 0, so npm install goes on)
@@ -41,7 +41,7 @@ export function which(cmd, envPath = process.env.PATH) {
  * part we use is there (not whether dpkg knows the package, so a clang built from source counts).
  */
 export const SYSTEM_PACKAGES = [
-  { pkg: 'clang', for: 'install', why: 'compiles the fused kernels to WebAssembly (clang --target=wasm32)', present: () => !!which('clang') },
+  { pkg: 'clang', for: 'install', why: 'compiles the fused kernels: clang++ for the native addon, clang --target=wasm32 for WebAssembly', present: () => !!which('clang') },
   { pkg: 'lld', for: 'install', why: 'wasm-ld, the linker of the WebAssembly build', present: () => !!which('wasm-ld') },
   {
     pkg: 'libkrb5-dev',
