@@ -45,17 +45,21 @@ namespace generic {
 #define RNN_WASM_MR 2  // fewest instructions per sequence (callgrind: 1: 557M, 2: 519M, 3: 519M for an LSTM pass)
 #endif
 #define RNN_MR RNN_WASM_MR
+#ifdef RNN_WASM_VF
+#define RNN_VF RNN_WASM_VF
+#endif
 #else
 #define RNN_MR 2
 #endif
 #include "kernels_isa.inc"
 #undef RNN_TARGET
 #undef RNN_MR
+#undef RNN_VF
 }  // namespace generic
 
 struct Isa {
   const char* name;
-  int mr;
+  int mr, nr;  // the micro-kernel's rows and columns (a packed panel's width)
   void (*pack_b)(const float*, long, bool, int, int, float*);
   void (*gemm_nn)(int, int, int, const float*, long, const float*, float*, long, bool, int, int);
   void (*gemm_tn)(int, int, int, const float*, long, const float*, long, float*, long, bool, int, int, float*);
@@ -65,7 +69,7 @@ struct Isa {
 };
 
 #define RNN_ISA(name, ns) \
-  Isa { name, ns::MR, ns::pack_b, ns::gemm_nn, ns::gemm_tn, ns::gemm_tn2, ns::forward_rows, ns::backward_rows }
+  Isa { name, ns::MR, ns::NR, ns::pack_b, ns::gemm_nn, ns::gemm_tn, ns::gemm_tn2, ns::forward_rows, ns::backward_rows }
 
 extern "C" char* getenv(const char*);
 
@@ -149,7 +153,8 @@ static void splitRange(int n, int parts, int align, int* cuts) {
 
 static int clampParts(int threads) { return threads < 1 ? 1 : threads > kMaxParts / 4 ? kMaxParts / 4 : threads; }
 
-static size_t packedSize(int K, int N) { return (size_t)K * ((N + 31) / 32) * 32; }
+static int panelsOf(int N) { return (N + isa().nr - 1) / isa().nr; }
+static size_t packedSize(int K, int N) { return (size_t)K * panelsOf(N) * isa().nr; }
 
 // Row ranges for the sequence loops: at least 8 rows per task. Returns the number of ranges.
 static int rowCuts(const Host& h, int B, int* cuts) {
@@ -237,12 +242,12 @@ bool backward(const Host& h, const Config& c, Args a, const float* W, const floa
   Task tasks[3 * (kMaxParts / 4)];
   int nTasks = 0;
   for (int i = 0; i < nProducts; i++) {
-    const int np = (products[i].N + 31) / 32;
+    const int np = panelsOf(products[i].N);
     const int chunks = np < threads ? np : threads;
     int pc[kMaxParts + 1];
     splitRange(np, chunks, 1, pc);
     for (int j = 0; j < chunks; j++)
-      if (pc[j + 1] > pc[j]) tasks[nTasks++] = {i, pc[j], pc[j + 1], s.floats((size_t)256 * 32)};
+      if (pc[j + 1] > pc[j]) tasks[nTasks++] = {i, pc[j], pc[j + 1], s.floats((size_t)256 * I.nr)};
   }
   int xr[kMaxParts + 1];
   splitRange((int)BT, threads, 64, xr);
@@ -282,7 +287,7 @@ bool backward(const Host& h, const Config& c, Args a, const float* W, const floa
     } else {
       const int j = i - nTasks;
       const int r0 = xr[j], r1 = xr[j + 1];
-      if (r1 > r0) I.gemm_nn(r1 - r0, d, Gu, a.DZ + (long)r0 * Gu, Gu, WTp, dx + (long)r0 * d, d, false, 0, (d + 31) / 32);
+      if (r1 > r0) I.gemm_nn(r1 - r0, d, Gu, a.DZ + (long)r0 * Gu, Gu, WTp, dx + (long)r0 * d, d, false, 0, panelsOf(d));
     }
   };
   parallel(h, nTasks + threads, products2);
