@@ -1,5 +1,6 @@
 // The project's test command (`npm test`): unit tests in plain Node, then the integration and
-// end-to-end suites in a real VS Code. Ends with one line: `N passed, N failed`.
+// end-to-end suites in a real VS Code, then the packages (`npm run package`, each .vsix installed
+// alone and driven end to end). Ends with one line: `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
@@ -7,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureSystemPackages, MissingSystemPackagesError } from '../scripts/system-packages.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'webview', 'integration', 'e2e'];
+const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'webview', 'integration', 'e2e', 'packages'];
 let passed = 0;
 let failed = 0;
 

@@ -6,95 +6,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openWorkbench } from '../harness/run-extension-tests.mjs';
+import { assert, createChecks, designerFrame, goTo, openFile, pickTheme, runCommand, sleep, statusText } from '../harness/workbench-ui.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const artifacts = path.join(root, 'test-artifacts', 'e2e');
 mkdirSync(artifacts, { recursive: true });
-const results = { passed: 0, failed: 0 };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function check(title, fn) {
-  try {
-    await fn();
-    results.passed++;
-    console.log(`ok - ${title}`);
-  } catch (e) {
-    results.failed++;
-    console.log(`not ok - ${title}\n  ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n  ')}`);
-    if (e && typeof e === 'object') e.counted = true;
-    throw e;
-  }
-}
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-/** The designer's document inside the webview's nested iframes. */
-async function designerFrame(page, timeout = 30_000) {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    for (const frame of page.frames()) {
-      if (await frame.$('.layer-block').catch(() => null)) return frame;
-    }
-    await sleep(100);
-  }
-  throw new Error('the designer webview did not show any layer block');
-}
-
-/** The workbench occasionally opens a quick pick before it has settled: a second try covers it. */
-async function twice(page, action) {
-  try {
-    await action();
-  } catch {
-    await page.keyboard.press('Escape');
-    await action();
-  }
-}
-
-/** Runs a command from the palette (F1), clicking its row: the first row is not always the best match. */
-async function runCommand(page, title) {
-  await twice(page, async () => {
-    await page.keyboard.press('F1');
-    await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-    await page.keyboard.insertText(title);
-    const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${title}"]`).first();
-    await row.waitFor({ timeout: 15_000 });
-    await row.click();
-  });
-}
-
-async function pickTheme(page, name) {
-  await twice(page, async () => {
-    await runCommand(page, 'Preferences: Color Theme');
-    await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="Modern"]', { timeout: 15_000 });
-    await page.keyboard.insertText(name);
-    const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${name}"]`).first();
-    await row.waitFor({ timeout: 15_000 });
-    await row.click();
-  });
-}
-
-async function openFile(page, name) {
-  await page.keyboard.press('Control+P');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-  await page.keyboard.insertText(name);
-  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`, { timeout: 15_000 });
-  await page.keyboard.press('Enter');
-  await page.waitForSelector(`.tab.active[aria-label*="${name}"]`, { timeout: 15_000 });
-}
-
-async function goTo(page, line, column = 1) {
-  await page.keyboard.press('Control+G');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-  await page.keyboard.insertText(`${line}:${column}`);
-  await page.keyboard.press('Enter');
-  await sleep(150);
-}
-
-async function statusText(page) {
-  return (await page.locator('.statusbar').innerText()).replace(/\s+/g, ' ');
-}
+const { results, check } = createChecks();
 
 async function session(theme, fn) {
   const ws = mkdtempSync(path.join(tmpdir(), 'rnn-studio-e2e-'));

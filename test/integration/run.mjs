@@ -1,7 +1,6 @@
 // Runs the integration suite (test/integration/*.test.ts, compiled to out/) inside a real VS Code
 // extension host, on a fresh workspace holding the examples. Writes out/integration-results.json.
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,23 +39,8 @@ async function suite(name, options) {
 await suite('integration', { env: { RNN_STUDIO_TEST_FILES: 'editor.test.js,training.test.js', RNN_STUDIO_REPO: root } });
 await suite('restricted-mode', { workspaceTrust: true, env: { RNN_STUDIO_TEST_FILES: 'restricted.test.js' } });
 
-// The packaged extension: `npm run package`, installed into the server, smoke-tested: this
-// platform's package (rnn-studio-<version>-<platform>-<arch>.vsix), else the universal one.
-const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-const platformVsix = path.join(root, `rnn-studio-${version}-${process.platform}-${process.arch}.vsix`);
-const packaged = spawnSync('npm', ['run', 'package'], { cwd: root, encoding: 'utf8' });
-if (packaged.status !== 0) {
-  console.log(`not ok - vsix: npm run package failed\n${packaged.stdout}\n${packaged.stderr}`);
-  totals.failed += 1;
-} else {
-  const vsix = existsSync(platformVsix) ? platformVsix : path.join(root, `rnn-studio-${version}.vsix`);
-  // A stand-in development extension: the tests run against the installed .vsix, not this folder.
-  const standIn = mkdtempSync(path.join(tmpdir(), 'rnn-studio-standin-'));
-  writeFileSync(path.join(standIn, 'package.json'), JSON.stringify({ name: 'standin', publisher: 'test', version: '0.0.1', engines: { vscode: '^1.90.0' } }));
-  await suite('vsix', { extensionDevelopmentPath: standIn, installExtensions: [vsix], env: { RNN_STUDIO_TEST_FILES: 'vsix.test.js', RNN_STUDIO_REPO: root } });
-  // Packaging rebuilt dist/ minified; rebuild the development bundles for whatever runs next.
-  spawnSync(process.execPath, [path.join(root, 'esbuild.mjs')], { cwd: root, stdio: 'inherit' });
-}
+// The packaged extensions (`npm run package`, each .vsix installed alone and driven from the
+// command palette) are tested end to end by test/packages/run.mjs.
 
 mkdirSync(path.dirname(resultsOut), { recursive: true });
 writeFileSync(resultsOut, JSON.stringify({ passed: totals.passed, failed: totals.failed }));
