@@ -133,7 +133,7 @@ function add(s: Series, m: Measurement | { error: string }): void {
 const sides: { name: string; env: NodeJS.ProcessEnv }[] = [
   { name: 'native', env: { RNN_STUDIO_BACKEND: 'cpu', RNN_STUDIO_KERNELS: 'native' } },
   { name: 'portable', env: { RNN_STUDIO_BACKEND: 'cpu', RNN_STUDIO_KERNELS: 'portable' } },
-  ...(flag('tfjs-node') ? [{ name: 'tfjs-node', env: { RNN_STUDIO_KERNELS: 'native' } }] : []),
+  ...(flag('tfjs-node') ? [{ name: 'tfjs-node', env: { RNN_STUDIO_BACKEND: 'tensorflow', RNN_STUDIO_KERNELS: 'native' } }] : []),
   ...(flag('stock') ? [{ name: 'step-by-step', env: { RNN_STUDIO_BACKEND: 'cpu', RNN_STUDIO_FUSED: '0' } }] : []),
 ];
 

@@ -13,20 +13,20 @@ export interface Backend {
 }
 
 /**
- * The native TensorFlow backend (`@tensorflow/tfjs-node`) when it is installed and loads (a
- * development checkout), else the pure-JS one bundled into the trainer: what the packaged
- * extension trains on, with the fused kernels (native addon or WebAssembly), so no notice then.
- * A notice says why when tfjs-node is installed but fails to load, or when `RNN_STUDIO_BACKEND=cpu`
- * forces the pure-JS backend.
+ * TensorFlow.js' pure-JavaScript backend, bundled into the trainer, with RNN Studio's kernels
+ * (native addon or WebAssembly) for the recurrent layers, the Embedding and Adam: what the packages
+ * train on, and the default everywhere (measured: faster than the native TensorFlow backend with the
+ * same kernels, see the README). `RNN_STUDIO_BACKEND=tensorflow` asks for the native TensorFlow
+ * backend (`@tensorflow/tfjs-node`, development checkouts that have it); a notice says why when it
+ * does not load.
  */
 export function loadBackend(): Backend {
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // libtensorflow's start-up chatter
-  // With the fused kernels' addon, TensorFlow is left only small matrix products (the Dense layers
-  // after a recurrent one), where oneDNN's kernels cost ~0.5 ms a call and Eigen's 0.03 ms. Without
-  // it the recurrences run as TensorFlow ops, whose large products are faster with oneDNN.
-  if (loadFusedAddon()) process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
-  let notice: string | undefined = 'RNN_STUDIO_BACKEND=cpu is set: training runs on the pure-JavaScript backend.';
-  if (process.env.RNN_STUDIO_BACKEND !== 'cpu') {
+  let notice: string | undefined;
+  if (process.env.RNN_STUDIO_BACKEND === 'tensorflow') {
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // libtensorflow's start-up chatter
+    // With the kernels, TensorFlow is left only small matrix products (the Dense layers after a
+    // recurrent one), where oneDNN's kernels cost ~0.5 ms a call and Eigen's 0.03 ms.
+    if (loadFusedAddon()) process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
     try {
       const tf = require('@tensorflow/tfjs-node') as Tf;
       return { tf, name: tf.getBackend(), native: true };
@@ -41,9 +41,9 @@ export function loadBackend(): Backend {
   return { tf, name: tf.getBackend(), native: false, ...(notice ? { notice } : {}) };
 }
 
-/** No notice when tfjs-node is simply not installed (the packages); why, when it is there but does not load. */
-export function nativeFailure(e: NodeJS.ErrnoException): string | undefined {
+/** Why the native TensorFlow backend was asked for but does not load. */
+export function nativeFailure(e: NodeJS.ErrnoException): string {
   const first = String(e?.message ?? e).split('\n')[0];
-  if (e?.code === 'MODULE_NOT_FOUND' && first.includes("'@tensorflow/tfjs-node'")) return undefined;
-  return `The native TensorFlow backend is installed but does not load (${first}); training runs on the pure-JavaScript backend. \`npm run setup:native\` rebuilds it.`;
+  if (e?.code === 'MODULE_NOT_FOUND' && first.includes("'@tensorflow/tfjs-node'")) return 'RNN_STUDIO_BACKEND=tensorflow, but @tensorflow/tfjs-node is not installed: training runs on the JavaScript backend.';
+  return `The native TensorFlow backend does not load (${first}); training runs on the JavaScript backend. \`npm run setup:native\` rebuilds it.`;
 }

@@ -7,7 +7,7 @@ import type { FromTrainerMessage } from '../../src/protocol/trainer';
 import { startTrainer, TrainerError, type TrainerJob } from '../../src/runner/trainerProcess';
 import { repoRoot } from './helpers';
 
-/** The real trainer process (dist/trainer.js) on the native backend, with tiny models and data. */
+/** The real trainer process (dist/trainer.js), with tiny models and data. */
 
 const trainerPath = path.join(repoRoot, 'dist', 'trainer.js');
 
@@ -51,7 +51,8 @@ describe('trainer process', () => {
     assert.equal(done.type, 'done');
     if (done.type !== 'done') return;
     const backend = messages.find((m) => m.type === 'backend');
-    assert.deepEqual(backend && { backend: backend.backend, native: backend.native }, { backend: 'tensorflow', native: true });
+    assert.deepEqual(backend && { backend: backend.backend, native: backend.native, notice: backend.notice }, { backend: 'cpu', native: false, notice: undefined });
+    assert.match(done.run.kernels ?? '', /^native kernels/);
     const epochs = messages.filter((m) => m.type === 'epoch');
     assert.equal(epochs.length, 3);
     assert.ok(messages.some((m) => m.type === 'batch'));
@@ -160,14 +161,17 @@ describe('trainer process', () => {
     await assert.rejects(result, /the model has 1 error; first: LSTM "lstm_1" expects a 3-D input/);
   });
 
-  it('falls back to the pure-JS backend with a visible notice', async () => {
+  it('trains on the native TensorFlow backend when asked (RNN_STUDIO_BACKEND=tensorflow), and on the portable kernels', async () => {
     const modelPath = workspace(tinyModel({ training: { epochs: 1 }, data: { samples: 64 } }));
-    const { messages, result } = await start({ type: 'train', modelPath, modelText: readFileSync(modelPath, 'utf8') }, { env: { RNN_STUDIO_BACKEND: 'cpu' } });
+    const { messages, result } = await start({ type: 'train', modelPath, modelText: readFileSync(modelPath, 'utf8') }, { env: { RNN_STUDIO_BACKEND: 'tensorflow', RNN_STUDIO_KERNELS: 'portable' } });
     const done = await result;
     assert.equal(done.type, 'done');
     const backend = messages.find((m) => m.type === 'backend');
-    assert.ok(backend && backend.type === 'backend' && backend.backend === 'cpu' && !backend.native && /pure-JavaScript backend/.test(backend.notice ?? ''));
-    if (done.type === 'done') assert.equal(done.run.backend, 'cpu');
+    assert.ok(backend && backend.type === 'backend' && backend.backend === 'tensorflow' && backend.native && !backend.notice);
+    if (done.type === 'done') {
+      assert.equal(done.run.backend, 'tensorflow');
+      assert.match(done.run.kernels ?? '', /^portable kernels \(wasm-simd128/);
+    }
   });
 
   it('ignores malformed messages from its parent', async () => {
