@@ -11,8 +11,9 @@ import type { FusedAddon } from './addon';
  * Memory: one shared WebAssembly.Memory. A small allocator here hands out its blocks; arrays that
  * live in it (`floats`) are used in place, any other array is copied in and out around a call.
  * Threads: worker_threads, each with its own instance of the module over the same memory and its own
- * stack. A `parallel` job from the kernels gives task i to participant i mod P (the calling thread
- * is participant 0), so no two threads ever claim the same task; the caller waits with Atomics.wait.
+ * stack. In a `parallel` job from the kernels the calling thread and the workers that are up take
+ * tasks from one shared counter until none is left; the caller then waits (Atomics.wait) until each
+ * of those workers has left the job, so the next job starts with no one still in this one.
  */
 
 const PAGE = 65536;
@@ -27,7 +28,8 @@ const PARTICIPANTS = 4; // bit k: worker k takes part in this job
 const STOP = 5;
 const FAILED = 6; // a worker's task threw
 const READY = 7; // bit k: worker k is up
-const DONE = 8; // DONE + k: the last job worker k finished
+const NEXT = 8; // the next task to take
+const DONE = 9; // DONE + k: the last job worker k finished
 const MAX_WORKERS = 16;
 
 interface Exports {
@@ -55,15 +57,10 @@ for (;;) {
   Atomics.wait(c, ${GEN}, seen);
   seen = Atomics.load(c, ${GEN});
   if (Atomics.load(c, ${STOP})) break;
-  const mask = Atomics.load(c, ${PARTICIPANTS});
-  if (!(mask & (1 << id))) continue;
-  let rank = 1;
-  for (let j = 0; j < id; j++) if (mask & (1 << j)) rank++;
-  let p = 1;
-  for (let j = 0; j < ${MAX_WORKERS}; j++) if (mask & (1 << j)) p++;
+  if (!(Atomics.load(c, ${PARTICIPANTS}) & (1 << id))) continue;
   const task = Atomics.load(c, ${TASK}), ctx = Atomics.load(c, ${CTX}), n = Atomics.load(c, ${N});
   try {
-    for (let i = rank; i < n; i += p) k.run_task(task, ctx, i);
+    for (let i; (i = Atomics.add(c, ${NEXT}, 1)) < n; ) k.run_task(task, ctx, i);
   } catch {
     Atomics.store(c, ${FAILED}, 1);
   }
@@ -166,17 +163,20 @@ export function loadWasmKernels(file: string): FusedAddon & { threads: number } 
     const ready = Atomics.load(control, READY);
     const ids: number[] = [];
     for (let j = 0; j < MAX_WORKERS; j++) if (ready & (1 << j)) ids.push(j);
-    const p = ids.length + 1;
     Atomics.store(control, TASK, task);
     Atomics.store(control, CTX, ctx);
     Atomics.store(control, N, n);
+    Atomics.store(control, NEXT, 0);
     Atomics.store(control, PARTICIPANTS, ready);
     const gen = Atomics.add(control, GEN, 1) + 1;
     Atomics.notify(control, GEN);
-    for (let i = 0; i < n; i += p) k.run_task(task, ctx, i);
-    for (const id of ids) {
-      let done: number;
-      while ((done = Atomics.load(control, DONE + id)) !== gen) Atomics.wait(control, DONE + id, done);
+    try {
+      for (let i; (i = Atomics.add(control, NEXT, 1)) < n; ) k.run_task(task, ctx, i);
+    } finally {
+      for (const id of ids) {
+        let done: number;
+        while ((done = Atomics.load(control, DONE + id)) !== gen) Atomics.wait(control, DONE + id, done);
+      }
     }
     if (Atomics.exchange(control, FAILED, 0)) throw new Error('the portable kernels failed in a worker thread');
   }
