@@ -29,13 +29,18 @@ EXPORT("run_task") void run_task(rnnk::TaskFn task, void* context, int i) { task
 
 // Pointers to buffers in this memory, laid out as in ../addon.ts (null where absent). Return 0 on
 // success, 1 for a bad cfg, 2 when scratch memory cannot be had.
+// What forward and backward both take first: cfg, x, b, mask.
+static bool sequence(const int32_t* cfg, const float* x, const float* b, const uint8_t* mask, rnnk::Config* c, rnnk::Args* a) {
+  a->x = x;
+  a->b = b;
+  a->mask = mask;
+  return rnnk::readConfig(cfg, c);
+}
+
 EXPORT("forward") int forward(const int32_t* cfg, const float* x, const float* W, const float* U, const float* b, const uint8_t* mask, float* out, float* saved) {
   rnnk::Config c;
-  if (!rnnk::readConfig(cfg, &c)) return 1;
   rnnk::Args a;
-  a.x = x;
-  a.b = b;
-  a.mask = mask;
+  if (!sequence(cfg, x, b, mask, &c, &a)) return 1;
   a.out = out;
   a.saved = saved;
   return rnnk::forward(host(), c, a, W, U) ? 0 : 2;
@@ -45,11 +50,8 @@ EXPORT("backward")
 int backward(const int32_t* cfg, const float* x, const float* W, const float* U, const float* b, const uint8_t* mask, float* saved, const float* dy, float* DZ, float* DIH, float* RH, float* dx,
              float* dW, float* dU, float* db) {
   rnnk::Config c;
-  if (!rnnk::readConfig(cfg, &c)) return 1;
   rnnk::Args a;
-  a.x = x;
-  a.b = b;
-  a.mask = mask;
+  if (!sequence(cfg, x, b, mask, &c, &a)) return 1;
   a.saved = saved;
   a.dy = dy;
   a.DZ = DZ;
