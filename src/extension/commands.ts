@@ -183,11 +183,26 @@ export const COMMANDS: Record<string, Handler> = {
   'rnnStudio.exportKeras': (ctx) => async (uri?: vscode.Uri, target?: vscode.Uri) => {
     const document = await modelDocument(uri);
     if (!document) return undefined;
-    // The newest run's weights, when there is one, so the script can continue from them.
-    const run = (await ctx.training.listRuns(document))[0];
-    const runDir = run && ctx.training.runDir(document, run.id);
-    const runModelJson = runDir && (await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(runDir, RUN_FILES.model))).then((b) => Buffer.from(b).toString('utf8'), () => undefined));
-    const result = exportKeras(document.getText(), { modelPath: document.uri.fsPath, runDir, runModelJson, dataRoot: ctx.extensionUri.fsPath });
+    // The newest run whose weights fit this model, so the script can continue from them. Compare
+    // Cell Types writes its SimpleRNN / LSTM / GRU runs into the same runs folder: those are skipped.
+    const options = { modelPath: document.uri.fsPath, dataRoot: ctx.extensionUri.fsPath };
+    let result: ReturnType<typeof exportKeras> | undefined;
+    let runDir: string | undefined;
+    const runs = await ctx.training.listRuns(document);
+    for (const run of runs.slice(0, 50)) {
+      const dir = ctx.training.runDir(document, run.id);
+      const runModelJson = await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(dir, RUN_FILES.model))).then((b) => Buffer.from(b).toString('utf8'), () => undefined);
+      if (runModelJson === undefined) continue;
+      const attempt = exportKeras(document.getText(), { ...options, runDir: dir, runModelJson });
+      if (!attempt.code) break; // the model itself does not export; said below
+      if (!attempt.diagnostics.some((d) => d.startsWith('error run-weights'))) {
+        result = attempt;
+        runDir = dir;
+        break;
+      }
+    }
+    if (!result && runs.length) ctx.output.appendLine(`export: none of the ${runs.length} run(s) of ${path.basename(document.uri.fsPath)} has weights that fit it as it is now; the script starts from fresh weights.`);
+    result ??= exportKeras(document.getText(), options);
     if (!result.code) {
       void vscode.window.showErrorMessage(`RNN Studio: cannot export: ${result.diagnostics[0] ?? 'the model does not parse'}`);
       return undefined;
