@@ -64,7 +64,7 @@ export async function twice(page, action) {
 export async function runCommand(page, title) {
   await twice(page, async () => {
     await page.keyboard.press('F1');
-    await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+    await quickInputFocused(page);
     await page.keyboard.insertText(title);
     const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${title}"]`).first();
     await row.waitFor({ timeout: 15_000 });
@@ -83,14 +83,31 @@ export async function pickTheme(page, name) {
   });
 }
 
-/** Opens a workspace file with Quick Open (Ctrl+P) and waits for its tab. */
+/**
+ * Opens a workspace file with Quick Open (Ctrl+P) and waits for it to be the active editor. When
+ * its tab is already there, clicks it first: keyboard focus inside a webview (the designer) would
+ * take Ctrl+P for itself, and the palette would offer the commands of the webview, not the file's.
+ */
 export async function openFile(page, name) {
-  await page.keyboard.press('Control+P');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-  await page.keyboard.insertText(name);
-  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`, { timeout: 15_000 });
+  const tab = page.locator(`.tab[aria-label^="${name}"]`).first();
+  if (await tab.count()) {
+    await tab.click();
+    await sleep(200);
+  }
+  await twice(page, async () => {
+    await page.keyboard.press('Control+P');
+    await quickInputFocused(page);
+    await page.keyboard.insertText(name);
+    await page.locator(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`).filter({ visible: true }).first().waitFor({ timeout: 15_000 });
+  });
   await page.keyboard.press('Enter');
-  await page.waitForSelector(`.tab.active[aria-label*="${name}"]`, { timeout: 15_000 });
+  await page.waitForSelector(`.editor-group-container.active .tab.active[aria-label^="${name}"]`, { timeout: 15_000 });
+}
+
+/** Waits until the quick input (palette, Quick Open) has the keyboard: what is typed next goes there, not into an editor. */
+async function quickInputFocused(page) {
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+  await page.waitForFunction(() => document.activeElement?.tagName === 'INPUT' && !!document.activeElement.closest('.quick-input-widget'), null, { timeout: 5_000 });
 }
 
 export async function goTo(page, line, column = 1) {

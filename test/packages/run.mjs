@@ -241,6 +241,7 @@ async function packageSession(pkg) {
     });
 
     let trained;
+    let script;
     await step(`RNN Studio: Train from the palette trains spam-lstm (${SPAM_EPOCHS} epochs) to >= 95 % test accuracy on the ${pkg.native ? 'native' : 'portable'} kernels`, async () => {
       await openFile(page, 'spam-lstm.rnn.json');
       const started = Date.now();
@@ -311,12 +312,14 @@ async function packageSession(pkg) {
       await screenshot(page, 'memory');
     });
 
-    await step('Export to Keras from the palette writes spam-lstm.py with the trained run\'s weights', async () => {
+    await step('Export to Keras from the palette writes the script beside the model with the trained run\'s weights', async () => {
       await openFile(page, 'spam-lstm.rnn.json');
-      const script = path.join(ws, 'spam-lstm.py');
+      const before = new Set(readdirSync(ws));
       await runCommand(page, 'RNN Studio: Export to Keras');
-      const code = await until('spam-lstm.py', () => existsSync(script) && statSync(script).size > 0 && readFileSync(script, 'utf8'), { timeout: 30_000 });
-      await page.waitForSelector('.tab[aria-label*="spam-lstm.py"]', { timeout: 15_000 });
+      const name = await until('spam-lstm*.py beside the model', () => readdirSync(ws).find((f) => /^spam-lstm.*\.py$/.test(f) && !before.has(f) && statSync(path.join(ws, f)).size > 0), { timeout: 30_000 });
+      script = path.join(ws, name);
+      const code = readFileSync(script, 'utf8');
+      await page.waitForSelector(`.tab[aria-label^="${name}"]`, { timeout: 15_000 });
       await sleep(500);
       await screenshot(page, 'export');
       assert(/import keras|from tensorflow import keras/.test(code), 'a Keras script');
@@ -328,15 +331,14 @@ async function packageSession(pkg) {
 
     await step('the exported script finds the built-in data set (python --dump-data, when a Keras venv is here)', async () => {
       const python = [path.join(root, '.venv-keras', 'bin', 'python')].find((p) => existsSync(p));
-      const script = path.join(ws, 'spam-lstm.py');
-      assert(existsSync(script), 'spam-lstm.py exported');
+      assert(script && existsSync(script), 'spam-lstm.py exported');
       if (!python) {
         console.log('# no .venv-keras here: skipped running the exported script');
         return;
       }
       const r = spawnSync(python, [script, '--dump-data', path.join(ws, 'dump.json'), '--max-samples', '200'], { cwd: ws, encoding: 'utf8', timeout: 180_000, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
       const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-4).join('\n');
-      assert(r.status === 0 && existsSync(path.join(ws, 'dump.json')), `python spam-lstm.py --dump-data exited ${r.status}:\n${tail}`);
+      assert(r.status === 0 && existsSync(path.join(ws, 'dump.json')), `python ${path.basename(script)} --dump-data exited ${r.status}:\n${tail}`);
     });
 
     await step('RNN Studio: Train trains the Seattle weather model on the built-in CSV', async () => {
