@@ -133,6 +133,15 @@ def utf16_key(s):
     return s.encode("utf-16-be", "surrogatepass")
 
 
+def compact_data(file):
+    """A built-in data set in the compact form an installed RNN Studio ships (dist/data/ of the
+    extension folder, passed as --data-root), or None."""
+    for folder in (os.path.join(DATA_ROOT or "", "dist", "data"), os.path.join(DATA_ROOT or "", "data")):
+        if DATA_ROOT and os.path.isfile(os.path.join(folder, file)):
+            return os.path.join(folder, file)
+    return None
+
+
 def package_dir(name):
     """The folder of an npm package of RNN Studio (the built-in data sets ship in npm packages):
     looked up in node_modules/ of --data-root, of the model's folder, and of their parents."""
