@@ -100,7 +100,13 @@ function loadPortable(): FusedAddon | null {
 }
 
 let want = process.env.RNN_STUDIO_KERNELS;
-const loaded: Record<string, FusedAddon | null | undefined> = {};
+const builds: { native?: FusedAddon | null; portable?: FusedAddon | null } = {};
+
+/** One build, loaded once. */
+function build(name: 'native' | 'portable'): FusedAddon | null {
+  if (!(name in builds)) builds[name] = name === 'native' ? loadNative() : loadPortable();
+  return builds[name] ?? null;
+}
 
 /** Chooses the build (as `RNN_STUDIO_KERNELS` does: `native`, `portable`, or both in that order); for tests and benchmarks. */
 export function useKernels(build: 'native' | 'portable' | 'auto'): void {
@@ -111,9 +117,7 @@ export function useKernels(build: 'native' | 'portable' | 'auto'): void {
 /** The kernels, native or portable, or null when neither is built (or loads here); loaded once. */
 export function loadFusedAddon(): FusedAddon | null {
   if (cached !== undefined) return cached;
-  const native = () => (loaded.native !== undefined ? loaded.native : (loaded.native = loadNative()));
-  const portable = () => (loaded.portable !== undefined ? loaded.portable : (loaded.portable = loadPortable()));
-  cached = process.env.RNN_STUDIO_FUSED_ADDON === '0' ? null : ((want !== 'portable' ? native() : null) ?? (want !== 'native' ? portable() : null));
+  cached = process.env.RNN_STUDIO_FUSED_ADDON === '0' ? null : ((want !== 'portable' ? build('native') : null) ?? (want !== 'native' ? build('portable') : null));
   return cached;
 }
 
