@@ -17,11 +17,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inflateRawSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { openWorkbench } from '../harness/run-extension-tests.mjs';
 import { assert, createChecks, designerFrame, frameWith, openFile, runCommand, sleep } from '../harness/workbench-ui.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// The project's own ZIP reader (src/interop/zip.ts, compiled by npm test's pretest).
+const { zipEntries, readZipEntry } = createRequire(import.meta.url)(path.join(root, 'out', 'src', 'interop', 'zip.js'));
 const artifactsRoot = path.join(root, 'test-artifacts', 'packages');
 const resultsOut = path.join(root, 'out', 'packages-results.json');
 const { results, check } = createChecks();
@@ -88,38 +90,6 @@ const MISTAKE_MODEL = `{
 if (SPAM_EPOCHS === 5) {
   const example = readJson(path.join(root, 'examples', 'spam-lstm.rnn.json'));
   if (JSON.stringify(example) !== JSON.stringify(JSON.parse(SPAM_MODEL))) console.log('# note: examples/spam-lstm.rnn.json differs from the copy this suite trains (SPAM_MODEL)');
-}
-
-/** The files in a .vsix (a zip), from its central directory: name -> () => contents. */
-function zipEntries(file) {
-  const buf = readFileSync(file);
-  let eocd = -1;
-  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65_557); i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new Error(`${path.basename(file)} is not a zip file`);
-  const count = buf.readUInt16LE(eocd + 10);
-  let p = buf.readUInt32LE(eocd + 16);
-  const entries = new Map();
-  for (let i = 0; i < count; i++) {
-    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`${path.basename(file)}: bad central directory entry ${i}`);
-    const method = buf.readUInt16LE(p + 10);
-    const size = buf.readUInt32LE(p + 20);
-    const nameLength = buf.readUInt16LE(p + 28);
-    const extra = buf.readUInt16LE(p + 30);
-    const comment = buf.readUInt16LE(p + 32);
-    const local = buf.readUInt32LE(p + 42);
-    entries.set(buf.toString('utf8', p + 46, p + 46 + nameLength), () => {
-      const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
-      const data = buf.subarray(start, start + size);
-      return method === 8 ? inflateRawSync(data) : data;
-    });
-    p += 46 + nameLength + extra + comment;
-  }
-  return entries;
 }
 
 /** Polls until fn() returns a truthy value; throws `what` after the timeout. */
@@ -414,9 +384,9 @@ if (!supported) {
         assert(existsSync(p.file), `${path.basename(p.file)} exists`);
         const size = statSync(p.file).size;
         assert(size < MAX_VSIX_BYTES, `${path.basename(p.file)} is under 30 MB (${size} bytes)`);
-        const entries = zipEntries(p.file);
-        const names = [...entries.keys()];
-        const manifest = entries.get('extension.vsixmanifest')?.().toString('utf8') ?? '';
+        const vsix = readFileSync(p.file);
+        const names = zipEntries(vsix).map((e) => e.name);
+        const manifest = readZipEntry(vsix, 'extension.vsixmanifest')?.toString('utf8') ?? '';
         const target = /TargetPlatform="([^"]+)"/.exec(manifest)?.[1];
         assert(target === (p.native ? 'linux-x64' : undefined), `${path.basename(p.file)}: target platform ${target ?? '(universal)'}`);
         for (const f of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/trainer.js', 'extension/dist/kernels/rnn_kernels.wasm', 'extension/dist/data/spam-assassin.json.gz', 'extension/dist/data/seattle-weather.csv', 'extension/dist/webview/designer.js']) {
