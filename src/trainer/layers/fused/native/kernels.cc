@@ -311,9 +311,14 @@ bool backward(const Host& h, const Config& c, Args a, const float* W, const floa
 
 // Embedding lookups and the optimizer step: memory-bound loops over the large embedding table.
 
-long gather(const Host& h, const float* table, size_t rows, const int32_t* ids, size_t n, int D, float* out) {
+long firstOutside(const int32_t* ids, size_t n, size_t rows) {
   for (size_t i = 0; i < n; i++)
     if ((size_t)(uint32_t)ids[i] >= rows) return (long)i;
+  return -1;
+}
+
+long gather(const Host& h, const float* table, size_t rows, const int32_t* ids, size_t n, int D, float* out) {
+  if (const long bad = firstOutside(ids, n, rows); bad >= 0) return bad;
   const int parts = n >= 4096 ? clampParts(h.threads) : 1;
   int cut[kMaxParts + 1];
   splitRange((int)n, parts, 16, cut);

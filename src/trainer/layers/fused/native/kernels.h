@@ -66,6 +66,8 @@ bool forward(const Host& h, const Config& c, Args a, const float* W, const float
 // backward: a.saved, a.dy, a.DZ (B·T·G·u) and DIH / RH (B·T·u, GRU reset_after / reset_before) set.
 bool backward(const Host& h, const Config& c, Args a, const float* W, const float* U, float* dx, float* dW, float* dU, float* db);
 
+// The position of the first id outside a table of `rows` rows, or -1.
+long firstOutside(const int32_t* ids, size_t n, size_t rows);
 // out row i = table row ids[i]; returns -1, or the position of the first id outside the table.
 long gather(const Host& h, const float* table, size_t rows, const int32_t* ids, size_t n, int D, float* out);
 // grad row ids[i] += dy row i, in order of i (grad zeroed by the caller; ids checked with gather's rule).

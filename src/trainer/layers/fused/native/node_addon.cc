@@ -295,8 +295,7 @@ napi_value Gather(napi_env env, napi_callback_info info) {
 napi_value ScatterAdd(napi_env env, napi_callback_info info) {
   TableArgs a;
   if (!tableArgs(env, info, false, &a)) return fail(env, "scatterAdd: arguments");
-  for (size_t i = 0; i < a.n; i++)
-    if ((size_t)(uint32_t)a.ids[i] >= a.rows) return fail(env, "scatterAdd: an id outside the table");
+  if (rnnk::firstOutside(a.ids, a.n, a.rows) >= 0) return fail(env, "scatterAdd: an id outside the table");
   rnnk::scatterAdd(host(), a.table, a.rows, a.ids, a.n, a.D, a.perId);
   return nullptr;
 }
