@@ -25,11 +25,10 @@ const TASK = 1; // function-table index of the task
 const CTX = 2; // its context pointer
 const N = 3; // task count
 const PARTICIPANTS = 4; // bit k: worker k takes part in this job
-const STOP = 5;
-const FAILED = 6; // a worker's task threw
-const READY = 7; // bit k: worker k is up
-const NEXT = 8; // the next task to take
-const DONE = 9; // DONE + k: the last job worker k finished
+const FAILED = 5; // a worker's task threw
+const READY = 6; // bit k: worker k is up
+const NEXT = 7; // the next task to take
+const DONE = 8; // DONE + k: the last job worker k finished
 const MAX_WORKERS = 16;
 
 interface Exports {
@@ -56,7 +55,6 @@ Atomics.or(c, ${READY}, 1 << id);
 for (;;) {
   Atomics.wait(c, ${GEN}, seen);
   seen = Atomics.load(c, ${GEN});
-  if (Atomics.load(c, ${STOP})) break;
   if (!(Atomics.load(c, ${PARTICIPANTS}) & (1 << id))) continue;
   const task = Atomics.load(c, ${TASK}), ctx = Atomics.load(c, ${CTX}), n = Atomics.load(c, ${N});
   try {
@@ -141,7 +139,7 @@ class Heap {
 type Typed = Float32Array | Int32Array | Uint8Array;
 
 /** The kernels as WebAssembly; throws when the module cannot be loaded (caller falls back). */
-export function loadWasmKernels(file: string): FusedAddon & { threads: number } {
+export function loadWasmKernels(file: string): FusedAddon {
   const module = new WebAssembly.Module(readFileSync(file));
   const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true });
   const control = new Int32Array(new SharedArrayBuffer(4 * (DONE + MAX_WORKERS)));
@@ -190,7 +188,6 @@ export function loadWasmKernels(file: string): FusedAddon & { threads: number } 
 
   // Arrays living in the wasm memory, by their address.
   const homes = new WeakMap<Typed, number>();
-  const view = <T extends Typed>(Kind: { new (b: ArrayBufferLike, at: number, n: number): T }, at: number, n: number) => new Kind(memory.buffer, at, n);
 
   /**
    * Runs `call` with the arrays' addresses. Arrays not in the memory are copied in (modes `i`,
@@ -226,12 +223,11 @@ export function loadWasmKernels(file: string): FusedAddon & { threads: number } 
   }
 
   return {
-    threads,
     info: () => ({ isa: 'wasm-simd128', threads }),
     floats(n: number): Float32Array {
       const at = heap!.alloc(Math.max(4 * n, 4));
       if (!at) return new Float32Array(n);
-      const a = view(Float32Array, at, n);
+      const a = new Float32Array(memory.buffer, at, n);
       homes.set(a, at);
       return a;
     },
