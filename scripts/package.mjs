@@ -11,8 +11,8 @@
 //                    testing; such packages train with the kernels as TensorFlow ops, slowly)
 //
 // Steps: the production build (node esbuild.mjs --production: the bundles with TensorFlow.js and the
-// built-in data in dist/data); the portable WebAssembly kernels (dist/kernels/rnn_kernels.wasm, in
-// every package); then per package `vsce package --no-dependencies`: the platform package with the
+// built-in data in dist/data); the portable WebAssembly kernels (dist/kernels/rnn_kernels.wasm and
+// rnn_kernels_relaxed.wasm, in every package); then per package `vsce package --no-dependencies`: the platform package with the
 // native addon dist/native/<platform>-<arch>/rnn_fused.node built on this machine, the universal one
 // without dist/native. Each package must stay under 30 MB; their sizes are printed. Afterwards dist/
 // holds the production bundles without the kernels (npm run build restores the development build).
@@ -110,9 +110,9 @@ packagedKernels();
 process.on('exit', packagedKernels);
 const wasmOut = path.join('dist', 'kernels', 'rnn_kernels.wasm');
 problem = run('the WebAssembly kernels', process.execPath, [BUILD, '--wasm', '--strict', `--out=${wasmOut}`]);
-if (!problem && !existsSync(path.join(root, wasmOut))) problem = `the WebAssembly kernels: ${wasmOut} was not written (does ${BUILD} know --wasm?)`;
+for (const f of [wasmOut, wasmOut.replace(/\.wasm$/, '_relaxed.wasm')]) if (!problem && !existsSync(path.join(root, f))) problem = `the WebAssembly kernels: ${f} was not written (clang 16 or later?)`;
 if (problem) {
-  if (!opts.allowMissingKernels) fail(`${problem}.\nThe packages need the WebAssembly kernels (clang and wasm-ld: apt-get install clang lld). --allow-missing-kernels goes on without them (for testing only).`);
+  if (!opts.allowMissingKernels) fail(`${problem}.\nThe packages need the WebAssembly kernels (clang 16+ and wasm-ld: apt-get install clang-19 lld-19). --allow-missing-kernels goes on without them (for testing only).`);
   console.warn(`\npackage: WARNING: ${problem}; going on without dist/kernels (--allow-missing-kernels): these packages are NOT for release.`);
 }
 

@@ -5,7 +5,7 @@
 //
 //   node scripts/system-packages.mjs [--for install|test|all] [--dry-run] [--strict] [--quiet]
 //
-//   --for install  (default) what `npm install` needs: clang and lld (the native and WebAssembly
+//   --for install  (default) what `npm install` needs: clang-19 and lld-19 (the native and WebAssembly
 //                  builds of the fused kernels run later in the same postinstall)
 //   --for test     what the tests need: chromium, ripgrep, libkrb5-dev, make, g++, python3
 //   --dry-run      print what is missing and the exact apt-get commands, change nothing
@@ -41,8 +41,14 @@ export function which(cmd, envPath = process.env.PATH) {
  * part we use is there (not whether dpkg knows the package, so a clang built from source counts).
  */
 export const SYSTEM_PACKAGES = [
-  { pkg: 'clang', for: 'install', why: 'compiles the fused kernels: clang++ for the native addon, clang --target=wasm32 for WebAssembly', present: () => !!which('clang') },
-  { pkg: 'lld', for: 'install', why: 'wasm-ld, the linker of the WebAssembly build', present: () => !!which('wasm-ld') },
+  // clang 16 or later: the relaxed-SIMD WebAssembly build needs it, and clang 14's WebAssembly code is slower.
+  {
+    pkg: 'clang-19',
+    for: 'install',
+    why: 'compiles the fused kernels: clang++ for the native addon, clang --target=wasm32 for WebAssembly',
+    present: () => ['clang-19', 'clang-18', 'clang-17', 'clang-16'].some((c) => which(c)),
+  },
+  { pkg: 'lld-19', for: 'install', why: 'wasm-ld, the linker of the WebAssembly build', present: () => ['wasm-ld-19', 'wasm-ld-18', 'wasm-ld-17', 'wasm-ld-16'].some((c) => which(c)) },
   {
     pkg: 'libkrb5-dev',
     for: 'test',

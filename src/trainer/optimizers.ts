@@ -1,6 +1,6 @@
 import type * as tfType from '@tensorflow/tfjs';
 import type { Tf } from './backend';
-import { floatsToOverwrite, bufferLoops } from './layers/fused/addon';
+import { bufferLoops, freeFloats, kernelValues, kernelZeros, tensorFloats } from './layers/fused/addon';
 
 type NamedGradients = tfType.NamedTensorMap | { name: string; tensor: tfType.Tensor }[];
 
@@ -34,17 +34,18 @@ export function kerasAdam(tf: Tf, learningRate: number): tfType.Optimizer {
         for (const { name, tensor: gradient } of list) {
           if (!gradient) continue;
           const variable = tf.engine().registeredVariables[name];
-          const w = variable.dataSync() as Float32Array;
+          const w = kernelValues(tf, variable) as Float32Array;
           let slot = this.moments.get(name);
-          if (!slot) this.moments.set(name, (slot = { m: new Float32Array(w.length), v: new Float32Array(w.length) }));
-          const next = floatsToOverwrite(w.length);
-          bufferLoops().adam(w, gradient.dataSync() as Float32Array, slot.m, slot.v, next, alpha, this.beta1, this.beta2, this.epsilon);
+          if (!slot) this.moments.set(name, (slot = { m: kernelZeros(w.length), v: kernelZeros(w.length) }));
+          const next = tensorFloats(tf, w.length);
+          bufferLoops().adam(w, kernelValues(tf, gradient) as Float32Array, slot.m, slot.v, next, alpha, this.beta1, this.beta2, this.epsilon);
           tf.tidy(() => variable.assign(tf.tensor(next, variable.shape, 'float32')));
         }
         this.incrementIterations();
       }
 
       override dispose(): void {
+        for (const { m, v } of this.moments.values()) [m, v].forEach(freeFloats);
         this.moments = new Map();
       }
 

@@ -66,7 +66,7 @@ for (const backend of backends) {
   });
 }
 
-for (const build of ['native', 'portable'] as const) {
+for (const build of ['native', 'portable', 'simd128'] as const) {
   useKernels(build);
   const kernels = loadFusedAddon();
   useKernels('auto');

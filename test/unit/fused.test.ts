@@ -210,7 +210,7 @@ async function withSeededRandom<R>(seed: number, f: () => Promise<R>): Promise<R
 }
 
 // Which builds of the kernels are here (both are built by npm install).
-const builds = (['native', 'portable'] as const).map((build) => {
+const builds = (['native', 'portable', 'simd128'] as const).map((build) => {
   useKernels(build);
   return { build, status: fusedAddonStatus() };
 });
@@ -219,7 +219,7 @@ useKernels('auto');
 for (const backend of ['tensorflow', 'cpu'] as const) {
  for (const impl of [...builds, { build: 'ops' as const, status: null }]) {
   const tier: FusedTier = impl.build === 'ops' ? 'ops' : 'addon';
-  const skip = impl.status && !impl.status.loaded ? `the ${impl.build} kernels are not built (${impl.status.error ?? `node src/trainer/layers/fused/native/build.mjs${impl.build === 'portable' ? ' --wasm' : ''}`})` : false;
+  const skip = impl.status && !impl.status.loaded ? `the ${impl.build} kernels are not built (${impl.status.error ?? `node src/trainer/layers/fused/native/build.mjs${impl.build === 'native' ? '' : ' --wasm'}`})` : false;
   describe(`fused recurrent kernels (${impl.build === 'ops' ? 'tensor ops' : `${impl.build} kernels`}) = step-by-step reference (${backend} backend)`, { skip }, () => {
     it(`runs on the ${backend} backend${impl.status ? `, ${impl.status.isa}` : ''}`, async () => {
       assert.ok(await tf.setBackend(backend));

@@ -8,9 +8,9 @@ import { pathToFileURL } from 'node:url';
 import { readRepoFile, repoRoot } from './helpers';
 
 /**
- * scripts/system-packages.mjs: the one list of Debian packages, installed by `npm install` (clang,
- * lld) and `npm test` (chromium, ripgrep, libkrb5-dev...). Run here with a fake PATH: a fake
- * apt-get that records its arguments and "installs" clang and wasm-ld into the same folder.
+ * scripts/system-packages.mjs: the one list of Debian packages, installed by `npm install` (clang-19,
+ * lld-19) and `npm test` (chromium, ripgrep, libkrb5-dev...). Run here with a fake PATH: a fake
+ * apt-get that records its arguments and "installs" clang-19 and wasm-ld-19 into the same folder.
  */
 interface SystemPackages {
   packagesFor(o?: { group?: string; packages?: string[] }): { pkg: string; for: string }[];
@@ -30,7 +30,7 @@ function fakeBin(): string {
       '#!/bin/sh',
       `echo "$*" >> '${dir}/apt.log'`,
       'case " $* " in *" install "*)',
-      `  for a in "$@"; do case "$a" in clang) printf '#!/bin/sh\\n' > '${dir}/clang'; /bin/chmod +x '${dir}/clang';; lld) printf '#!/bin/sh\\n' > '${dir}/wasm-ld'; /bin/chmod +x '${dir}/wasm-ld';; esac; done;;`,
+      `  for a in "$@"; do case "$a" in clang-19) printf '#!/bin/sh\\n' > '${dir}/clang-19'; /bin/chmod +x '${dir}/clang-19';; lld-19) printf '#!/bin/sh\\n' > '${dir}/wasm-ld-19'; /bin/chmod +x '${dir}/wasm-ld-19';; esac; done;;`,
       'esac',
       'exit 0',
       '',
@@ -49,9 +49,9 @@ function cli(bin: string, ...args: string[]) {
 const aptLog = (bin: string) => (existsSync(path.join(bin, 'apt.log')) ? readFileSync(path.join(bin, 'apt.log'), 'utf8') : '');
 
 describe('system packages (scripts/system-packages.mjs)', () => {
-  it('one list: clang and lld for npm install, chromium, ripgrep and libkrb5-dev for the tests', async () => {
+  it('one list: clang-19 and lld-19 for npm install, chromium, ripgrep and libkrb5-dev for the tests', async () => {
     const m = await dynamicImport(pathToFileURL(script).href);
-    assert.deepEqual(m.packagesFor({ group: 'install' }).map((p) => p.pkg), ['clang', 'lld']);
+    assert.deepEqual(m.packagesFor({ group: 'install' }).map((p) => p.pkg), ['clang-19', 'lld-19']);
     const test = m.packagesFor({ group: 'test' }).map((p) => p.pkg);
     for (const p of ['chromium', 'ripgrep', 'libkrb5-dev']) assert.ok(test.includes(p), p);
     assert.throws(() => m.packagesFor({ packages: ['nope'] }), /unknown system package/);
@@ -69,22 +69,22 @@ describe('system packages (scripts/system-packages.mjs)', () => {
     const bin = fakeBin();
     const r = cli(bin, '--dry-run');
     assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /missing: clang/);
-    assert.match(r.out, /missing: lld/);
-    if (isRoot) assert.ok(r.out.includes(`would run: ${bin}/apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends clang lld`), r.out);
-    else assert.ok(r.out.includes('sudo apt-get update && sudo apt-get install -y clang lld'), r.out);
+    assert.match(r.out, /missing: clang-19/);
+    assert.match(r.out, /missing: lld-19/);
+    if (isRoot) assert.ok(r.out.includes(`would run: ${bin}/apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends clang-19 lld-19`), r.out);
+    else assert.ok(r.out.includes('sudo apt-get update && sudo apt-get install -y clang-19 lld-19'), r.out);
     assert.equal(aptLog(bin), '');
-    assert.ok(!existsSync(path.join(bin, 'clang')));
+    assert.ok(!existsSync(path.join(bin, 'clang-19')));
   });
 
   it('as root installs what is missing with apt-get, then finds it; never fails npm install', { skip: !isRoot && 'needs root' }, () => {
     const bin = fakeBin();
     const r = cli(bin);
     assert.equal(r.code, 0, r.out);
-    assert.match(aptLog(bin), /install -y --no-install-recommends clang lld/);
-    assert.match(r.out, /system packages installed in [\d.]+ s: clang lld/);
+    assert.match(aptLog(bin), /install -y --no-install-recommends clang-19 lld-19/);
+    assert.match(r.out, /system packages installed in [\d.]+ s: clang-19 lld-19/);
     const again = cli(bin);
-    assert.match(again.out, /all present: clang lld/);
+    assert.match(again.out, /all present: clang-19 lld-19/);
     assert.equal(aptLog(bin).match(/ install /g)?.length, 1, 'nothing installed the second time');
   });
 
@@ -93,8 +93,8 @@ describe('system packages (scripts/system-packages.mjs)', () => {
     writeFileSync(path.join(bin, 'apt-get'), `#!/bin/sh\necho "$*" >> '${bin}/apt.log'\nexit 100\n`);
     const r = cli(bin);
     assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /still missing: clang lld/);
-    assert.match(r.out, /apt-get install -y clang lld/);
+    assert.match(r.out, /still missing: clang-19 lld-19/);
+    assert.match(r.out, /apt-get install -y clang-19 lld-19/);
     assert.match(aptLog(bin), /^-o DPkg::Lock::Timeout=600 update$/m, 'apt-get update after a failed install');
     assert.equal(cli(bin, '--strict').code, 1);
   });

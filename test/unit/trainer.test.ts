@@ -170,7 +170,7 @@ describe('trainer process', () => {
     assert.ok(backend && backend.type === 'backend' && backend.backend === 'tensorflow' && backend.native && !backend.notice);
     if (done.type === 'done') {
       assert.equal(done.run.backend, 'tensorflow');
-      assert.match(done.run.kernels ?? '', /^portable kernels \(wasm-simd128/);
+      assert.match(done.run.kernels ?? '', /^portable kernels \(wasm-relaxed-simd/);
     }
   });
 

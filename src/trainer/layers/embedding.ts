@@ -1,4 +1,4 @@
-import { floatsToOverwrite, bufferLoops } from './fused/addon';
+import { bufferLoops, kernelValues, tensorFloats } from './fused/addon';
 import type { Kwargs, Layer, LayerVariable, Tensor, TF } from './types';
 
 /**
@@ -25,14 +25,14 @@ export function defineEmbedding(tf: TF) {
         const table = (this as unknown as { embeddings: LayerVariable }).embeddings.read();
         const [rows, size] = table.shape as [number, number];
         const lookup = tf.customGrad(((t: Tensor) => {
-          const out = floatsToOverwrite(ids.length * size);
-          const bad = ids.length ? bufferLoops().gather(t.dataSync() as Float32Array, ids, out, size) : -1;
+          const out = tensorFloats(tf, ids.length * size);
+          const bad = ids.length ? bufferLoops().gather(kernelValues(tf, t) as Float32Array, ids, out, size) : -1;
           if (bad >= 0) throw new Error(`Embedding "${this.name}": token id ${ids[bad]} is outside the table (input_dim ${rows}: ids 0..${rows - 1}).`);
           return {
             value: tf.tensor(out, [...input.shape, size], 'float32'),
             gradFunc: (dy: Tensor) => {
-              const grad = new Float32Array(rows * size);
-              if (ids.length) bufferLoops().scatterAdd(dy.dataSync() as Float32Array, ids, grad, size);
+              const grad = tensorFloats(tf, rows * size).fill(0);
+              if (ids.length) bufferLoops().scatterAdd(kernelValues(tf, dy) as Float32Array, ids, grad, size);
               return tf.tensor(grad, [rows, size], 'float32');
             },
           };

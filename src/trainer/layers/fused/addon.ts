@@ -9,16 +9,19 @@ import { loadWasmKernels } from './wasm';
  * RNN Studio's kernels (`native/kernels.cc`): the whole sequence of a SimpleRNN, GRU or LSTM layer,
  * forward and backward, in one call each, on float32 buffers; also the Embedding lookup and its
  * gradient and the Adam step. They need no TensorFlow: the same path serves every backend. Inputs are
- * read with `dataSync()` (one copy from TensorFlow for the layer input), outputs become tensors
- * without a copy (`tf.tensor(Float32Array)` keeps the array).
+ * read with `kernelValues` (`dataSync()`: one copy from TensorFlow for the layer input), outputs
+ * become tensors without a copy (`tf.tensor(Float32Array)` keeps the array; on the JavaScript backend
+ * with the portable kernels the array lives in the kernels' memory, see `tensorFloats`).
  *
  * Two builds of the same C++ source, looked up in this order:
  * 1. native (`native/node_addon.cc`): `native/<platform>-<arch>/rnn_fused.node` beside the bundle
  *    (the platform packages ship one), else `node_modules/.cache/rnn-studio-fused/rnn_fused.node`
  *    above this module (built by `npm install` in a development checkout);
  * 2. portable (`native/wasm_module.cc`, WebAssembly SIMD with worker threads, `wasm.ts`):
- *    `kernels/rnn_kernels.wasm` beside the bundle, else the same cache folder.
- * `RNN_STUDIO_KERNELS=portable` skips the native build, `RNN_STUDIO_KERNELS=native` the portable one;
+ *    `kernels/rnn_kernels_relaxed.wasm` (relaxed SIMD: fused multiply-add) where the runtime has it,
+ *    else `kernels/rnn_kernels.wasm` (SIMD128), beside the bundle, else in the same cache folder.
+ * `RNN_STUDIO_KERNELS=portable` skips the native build, `RNN_STUDIO_KERNELS=native` the portable one,
+ * `RNN_STUDIO_KERNELS=simd128` uses the SIMD128 build only;
  * `RNN_STUDIO_FUSED_ADDON=PATH` names the native file, `RNN_STUDIO_FUSED_ADDON=0` disables both (the
  * fused kernels then run as TensorFlow ops, `kernels.ts`).
  */
@@ -49,10 +52,15 @@ export interface FusedAddon {
   /** Scratch arrays the kernels use in place (the portable build's own memory); else plain arrays are copied. */
   floats?(n: number): Float32Array;
   free?(a: Float32Array): void;
+  /** One more / one fewer tensor views this array of `floats` (or a part of it); the last drop frees it. */
+  retain?(a: Float32Array | Int32Array | Uint8Array): void;
+  drop?(a: Float32Array | Int32Array | Uint8Array): void;
+  /** Whether the array lives in the kernels' own memory. */
+  holds?(a: Float32Array | Int32Array | Uint8Array): boolean;
 }
 
 const NATIVE = 'rnn_fused.node';
-const PORTABLE = 'rnn_kernels.wasm';
+const PORTABLE = { relaxed: 'rnn_kernels_relaxed.wasm', simd128: 'rnn_kernels.wasm' };
 let cached: FusedAddon | null | undefined;
 let loadError: string | null = null;
 
@@ -87,11 +95,12 @@ function loadNative(): FusedAddon | null {
   return null;
 }
 
-function loadPortable(): FusedAddon | null {
-  for (const file of [path.join(__dirname, 'kernels', PORTABLE), ...devBuilds(PORTABLE)]) {
+function loadPortable(level: keyof typeof PORTABLE): FusedAddon | null {
+  const name = PORTABLE[level];
+  for (const file of [path.join(__dirname, 'kernels', name), ...devBuilds(name)]) {
     if (!existsSync(file)) continue;
     try {
-      return loadWasmKernels(file);
+      return loadWasmKernels(file, level === 'relaxed' ? 'wasm-relaxed-simd' : 'wasm-simd128');
     } catch (e) {
       loadError = `${file}: ${(e as Error).message}`;
     }
@@ -100,16 +109,17 @@ function loadPortable(): FusedAddon | null {
 }
 
 let want = process.env.RNN_STUDIO_KERNELS;
-const builds: { native?: FusedAddon | null; portable?: FusedAddon | null } = {};
+type Build = 'native' | 'portable' | 'simd128';
+const builds: Partial<Record<Build, FusedAddon | null>> = {};
 
-/** One build, loaded once. */
-function build(name: 'native' | 'portable'): FusedAddon | null {
-  if (!(name in builds)) builds[name] = name === 'native' ? loadNative() : loadPortable();
+/** One build, loaded once: `portable` is the relaxed-SIMD build where it runs, else the SIMD128 one. */
+function build(name: Build): FusedAddon | null {
+  if (!(name in builds)) builds[name] = name === 'native' ? loadNative() : name === 'simd128' ? loadPortable('simd128') : (loadPortable('relaxed') ?? build('simd128'));
   return builds[name] ?? null;
 }
 
-/** Chooses the build (as `RNN_STUDIO_KERNELS` does: `native`, `portable`, or both in that order); for tests and benchmarks. */
-export function useKernels(build: 'native' | 'portable' | 'auto'): void {
+/** Chooses the build (as `RNN_STUDIO_KERNELS` does: `native`, `portable`, `simd128`, or native then portable); for tests and benchmarks. */
+export function useKernels(build: Build | 'auto'): void {
   want = build === 'auto' ? undefined : build;
   cached = undefined;
 }
@@ -117,11 +127,11 @@ export function useKernels(build: 'native' | 'portable' | 'auto'): void {
 /** The kernels, native or portable, or null when neither is built (or loads here); loaded once. */
 export function loadFusedAddon(): FusedAddon | null {
   if (cached !== undefined) return cached;
-  cached = process.env.RNN_STUDIO_FUSED_ADDON === '0' ? null : ((want !== 'portable' ? build('native') : null) ?? (want !== 'native' ? build('portable') : null));
+  cached = process.env.RNN_STUDIO_FUSED_ADDON === '0' ? null : want === 'simd128' ? build('simd128') : ((want !== 'portable' ? build('native') : null) ?? (want !== 'native' ? build('portable') : null));
   return cached;
 }
 
-/** The kernels in words, for run summaries: `native kernels (avx2, 2 threads)`, `portable kernels (wasm-simd128, 2 threads)`. */
+/** The kernels in words, for run summaries: `native kernels (avx2, 2 threads)`, `portable kernels (wasm-relaxed-simd, 2 threads)`. */
 export function kernelsDescription(): string {
   const s = fusedAddonStatus();
   if (!s.loaded) return 'no kernels (TensorFlow ops)';
@@ -177,7 +187,7 @@ let lastInput: { tensor: Tensor; values: Float32Array } | null = null;
 
 function inputValues(tf: TF, x: Tensor): Float32Array {
   if (lastInput && lastInput.tensor === x && !x.isDisposed) return lastInput.values;
-  const values = x.dataSync() as Float32Array;
+  const values = kernelValues(tf, x) as Float32Array;
   lastInput = x instanceof tf.Variable ? null : { tensor: x, values };
   return values;
 }
@@ -211,37 +221,42 @@ export function addonSequence(tf: TF, addon: FusedAddon, spec: SeqSpec, x: Tenso
     spec.zeroOutputForMask ? 1 : 0,
   );
   const xs = inputValues(tf, x);
-  const W = kernel.dataSync() as Float32Array;
-  const U = recurrentKernel.dataSync() as Float32Array;
-  const b = bias ? (bias.dataSync() as Float32Array) : null;
-  const m = mask ? (mask.dataSync() as Uint8Array) : null;
+  const W = kernelValues(tf, kernel) as Float32Array;
+  const U = kernelValues(tf, recurrentKernel) as Float32Array;
+  const b = bias ? (kernelValues(tf, bias) as Float32Array) : null;
+  const m = mask ? (kernelValues(tf, mask) as Uint8Array) : null;
   const outShape = spec.returnSequences ? [B, T, u] : [B, u];
-  const out = floatsToOverwrite(outShape.reduce((p, q) => p * q, 1)); // every step's output is written
+  const out = tensorFloats(tf, outShape.reduce((p, q) => p * q, 1)); // every step's output is written
   let saved: Float32Array | null = recording ? take(sections(spec) * B * T * u) : null;
   addon.forward(cfg, xs, W, U, b, m, out, saved);
   const output = tf.tensor(out, outShape, 'float32');
+  // The backward pass reads these again, maybe after their tensors are gone (an input made inside the layer).
+  const letGo = recording ? keepAlive([xs, W, U, b, m]) : () => {};
   return {
     output,
     release() {
       give(saved);
       saved = null;
+      letGo();
     },
     backward(dy: Tensor): Tensor[] {
       if (!saved) throw new Error('fused recurrent kernel (addon): the backward pass ran twice or after its forward state was freed.');
       const G = spec.kind === 'SimpleRNN' ? 1 : spec.kind === 'GRU' ? 3 : 4;
-      const dys = dy.dataSync() as Float32Array;
+      const dys = kernelValues(tf, dy) as Float32Array;
       const DZ = take(B * T * G * u);
       const DIH = spec.kind === 'GRU' && spec.resetAfter ? take(B * T * u) : null;
       const RH = spec.kind === 'GRU' && !spec.resetAfter ? take(B * T * u) : null;
-      const dx = floatsToOverwrite(B * T * d); // written row by row
-      const dW = new Float32Array(W.length);
-      const dU = new Float32Array(U.length);
-      const db = b ? new Float32Array(b.length) : null;
+      // All written whole by the kernels.
+      const dx = tensorFloats(tf, B * T * d);
+      const dW = tensorFloats(tf, W.length);
+      const dU = tensorFloats(tf, U.length);
+      const db = b ? tensorFloats(tf, b.length) : null;
       try {
         addon.backward(cfg, xs, W, U, b, m, saved, dys, DZ, DIH, RH, dx, dW, dU, db);
       } finally {
         give(saved);
         saved = null;
+        letGo();
         give(DZ);
         give(DIH);
         give(RH);
@@ -294,11 +309,101 @@ export const jsBufferLoops: BufferLoops = {
 };
 
 /**
- * A Float32Array whose every element the caller overwrites: not zeroed first (a fresh zeroed
- * array of megabytes is written twice). Node's unpooled Buffer memory, viewed as floats.
+ * Values for a new tensor, every element of which the caller overwrites (not zeroed first: a fresh
+ * zeroed array of megabytes is written twice). On TensorFlow.js' JavaScript backend with the
+ * portable kernels, in the kernels' memory, so that the kernels read and write it in place (no copy
+ * in or out of WebAssembly); the backend frees it with the tensor. Else Node's unpooled Buffer
+ * memory, viewed as floats.
  */
-export function floatsToOverwrite(n: number): Float32Array {
+export function tensorFloats(tf: TF, n: number): Float32Array {
+  const kernels = loadFusedAddon();
+  if (kernels?.floats && kernels === builds.portable && tensorsFreeKernelMemory(tf)) return kernels.floats(n);
   return new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
+}
+
+/** Arrays the kernels use in place across calls (optimizer slots), zeroed; freed with `freeFloats`. */
+export function kernelZeros(n: number): Float32Array {
+  return (loadFusedAddon()?.floats?.(n) ?? new Float32Array(n)).fill(0);
+}
+
+export function freeFloats(a: Float32Array): void {
+  builds.portable?.free?.(a);
+}
+
+type Values = Float32Array | Int32Array | Uint8Array;
+const isValues = (v: unknown): v is Values => v instanceof Float32Array || v instanceof Int32Array || v instanceof Uint8Array;
+
+interface CpuBackend {
+  data?: {
+    has(id: object): boolean;
+    get(id: object): { values?: unknown };
+    set(id: object, value: { values?: unknown }): void;
+    delete(id: object): boolean;
+  };
+  readSync(id: object): unknown;
+}
+
+const watchedBackends = new WeakSet<object>();
+
+/**
+ * Makes the JavaScript (cpu) backend keep the portable kernels' arrays alive exactly as long as a
+ * tensor views them: its data storage is where every tensor's values are set and deleted, including
+ * the subarray views that tfjs' `slice` makes of another tensor's values. `dataSync()` and `data()`
+ * hand out copies of such values, so an array read from a tensor stays valid after the tensor is
+ * disposed, as with any other tfjs array; the kernels read them in place (`kernelValues`). False on
+ * any other backend.
+ */
+function tensorsFreeKernelMemory(tf: TF): boolean {
+  const backend = tf.backend() as unknown as CpuBackend;
+  if (watchedBackends.has(backend)) return true;
+  const kernels = builds.portable;
+  const data = backend.data;
+  if (tf.getBackend() !== 'cpu' || !kernels?.retain || !kernels.drop || !kernels.holds || !data) return false;
+  const valuesOf = (id: object) => (data.has(id) ? data.get(id).values : undefined);
+  const set = data.set.bind(data);
+  const remove = data.delete.bind(data);
+  const readSync = backend.readSync.bind(backend);
+  data.set = (id, value) => {
+    const old = valuesOf(id);
+    set(id, value);
+    if (isValues(value.values)) kernels.retain!(value.values);
+    if (isValues(old)) kernels.drop!(old);
+  };
+  data.delete = (id) => {
+    const old = valuesOf(id);
+    const removed = remove(id);
+    if (isValues(old)) kernels.drop!(old);
+    return removed;
+  };
+  backend.readSync = (id) => {
+    const v = readSync(id);
+    return isValues(v) && kernels.holds!(v) ? v.slice() : v;
+  };
+  watchedBackends.add(backend);
+  return true;
+}
+
+/** Keeps the arrays that live in the portable kernels' memory there, past their tensors, until the returned function runs. */
+function keepAlive(arrays: (Values | null)[]): () => void {
+  const kernels = builds.portable;
+  const held = arrays.filter((a): a is Values => !!a && !!kernels?.holds?.(a));
+  for (const a of held) kernels!.retain!(a);
+  return () => {
+    for (const a of held.splice(0)) kernels!.drop!(a);
+  };
+}
+
+/**
+ * A tensor's values for the kernels, valid while the tensor lives: read in place from the portable
+ * kernels' memory where they live there, else `dataSync()`.
+ */
+export function kernelValues(tf: TF, t: Tensor): Values {
+  const backend = tf.backend() as unknown as CpuBackend;
+  if (watchedBackends.has(backend)) {
+    const v = backend.data!.get(t.dataId).values;
+    if (isValues(v)) return v;
+  }
+  return t.dataSync() as Values;
 }
 
 /** The addon's loops when it is loaded, else JavaScript's. */

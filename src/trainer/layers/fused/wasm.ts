@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
+import * as v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { FusedAddon } from './addon';
 
@@ -9,7 +10,9 @@ import type { FusedAddon } from './addon';
  * Implements the addon's interface on JavaScript typed arrays.
  *
  * Memory: one shared WebAssembly.Memory. A small allocator here hands out its blocks; arrays that
- * live in it (`floats`) are used in place, any other array is copied in and out around a call.
+ * live in it (`floats`, and views into them) are used in place, any other array is copied in and out
+ * around a call. Tensors' values can live there too: `retain` / `drop` count the tensors viewing a
+ * block (a tensor, and any slice tfjs makes of it as a subarray), and the last drop frees it.
  * Threads: worker_threads, each with its own instance of the module over the same memory and its own
  * stack. In a `parallel` job from the kernels the calling thread and the workers that are up take
  * tasks from one shared counter until none is left; the caller then waits (Atomics.wait) until each
@@ -71,6 +74,7 @@ for (;;) {
 class Heap {
   private readonly free: { at: number; size: number }[] = [];
   private readonly sizes = new Map<number, number>();
+  private readonly starts: number[] = []; // allocated blocks, ascending
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -94,6 +98,7 @@ class Heap {
       block.size -= size;
     }
     this.sizes.set(at, size);
+    this.starts.splice(this.after(at), 0, at);
     return at;
   }
 
@@ -101,7 +106,27 @@ class Heap {
     const size = this.sizes.get(at);
     if (size === undefined) return;
     this.sizes.delete(at);
+    this.starts.splice(this.after(at) - 1, 1);
     this.insert(at, size);
+  }
+
+  /** The start of the allocated block holding address `p`, or -1. */
+  blockOf(p: number): number {
+    const i = this.after(p) - 1;
+    const at = i >= 0 ? this.starts[i] : -1;
+    return at >= 0 && p < at + this.sizes.get(at)! ? at : -1;
+  }
+
+  /** How many allocated blocks start at or below `p` (binary search). */
+  private after(p: number): number {
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid] <= p) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private insert(at: number, size: number): void {
@@ -138,9 +163,23 @@ class Heap {
 
 type Typed = Float32Array | Int32Array | Uint8Array;
 
-/** The kernels as WebAssembly; throws when the module cannot be loaded (caller falls back). */
-export function loadWasmKernels(file: string): FusedAddon {
-  const module = new WebAssembly.Module(readFileSync(file));
+/**
+ * Compiles a module. Relaxed SIMD ships in V8 11.4 and later (Electron, so VS Code; Node 22); Node
+ * 20's V8 has the same feature behind a flag, set here when a module needs it.
+ */
+function compile(bytes: Buffer): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(bytes);
+  } catch (e) {
+    if (!/relaxed-simd/.test((e as Error).message)) throw e;
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    return new WebAssembly.Module(bytes);
+  }
+}
+
+/** The kernels as WebAssembly (`isa` names the build); throws when the module cannot be loaded (caller falls back). */
+export function loadWasmKernels(file: string, isa: string): FusedAddon {
+  const module = compile(readFileSync(file));
   const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true });
   const control = new Int32Array(new SharedArrayBuffer(4 * (DONE + MAX_WORKERS)));
   const requested = Number(process.env.RNN_STUDIO_FUSED_THREADS) || (os.availableParallelism?.() ?? os.cpus().length);
@@ -186,8 +225,11 @@ export function loadWasmKernels(file: string): FusedAddon {
     worker.on('error', () => Atomics.and(control, READY, ~(1 << id)));
   }
 
-  // Arrays living in the wasm memory, by their address.
-  const homes = new WeakMap<Typed, number>();
+  // The memory's buffers (a new one after each growth; views of the old ones stay valid).
+  const buffers = new WeakSet<ArrayBufferLike>();
+  const inMemory = (a: Typed) => buffers.has(a.buffer);
+  // For each block that tensors' values live in: how many tensors view it.
+  const tensorRefs = new Map<number, number>();
 
   /**
    * Runs `call` with the arrays' addresses. Arrays not in the memory are copied in (modes `i`,
@@ -198,8 +240,7 @@ export function loadWasmKernels(file: string): FusedAddon {
     const temps: number[] = [];
     const at = arrays.map((a, i) => {
       if (!a) return 0;
-      const home = homes.get(a);
-      if (home !== undefined) return home;
+      if (inMemory(a)) return a.byteOffset;
       const p = heap!.alloc(Math.max(a.byteLength, 1));
       if (!p) throw new Error('The portable kernels ran out of memory (WebAssembly can address 4 GiB). Try a smaller batch_size, shorter sequences or fewer units.');
       temps.push(p);
@@ -209,7 +250,7 @@ export function loadWasmKernels(file: string): FusedAddon {
     try {
       const result = call(at);
       arrays.forEach((a, i) => {
-        if (a && mode[i] !== 'i' && !homes.has(a)) new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(memory.buffer, at[i], a.byteLength));
+        if (a && mode[i] !== 'i' && !inMemory(a)) new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(memory.buffer, at[i], a.byteLength));
       });
       return result;
     } finally {
@@ -223,19 +264,31 @@ export function loadWasmKernels(file: string): FusedAddon {
   }
 
   return {
-    info: () => ({ isa: 'wasm-simd128', threads }),
+    info: () => ({ isa, threads }),
     floats(n: number): Float32Array {
       const at = heap!.alloc(Math.max(4 * n, 4));
       if (!at) return new Float32Array(n);
-      const a = new Float32Array(memory.buffer, at, n);
-      homes.set(a, at);
-      return a;
+      const buffer = memory.buffer;
+      buffers.add(buffer);
+      return new Float32Array(buffer, at, n);
     },
     free(a: Float32Array): void {
-      const at = homes.get(a);
-      if (at === undefined) return;
-      homes.delete(a);
-      heap!.release(at);
+      if (inMemory(a)) heap!.release(a.byteOffset);
+    },
+    holds: inMemory,
+    retain(a: Typed): void {
+      const at = inMemory(a) ? heap!.blockOf(a.byteOffset) : -1;
+      if (at >= 0) tensorRefs.set(at, (tensorRefs.get(at) ?? 0) + 1);
+    },
+    drop(a: Typed): void {
+      const at = inMemory(a) ? heap!.blockOf(a.byteOffset) : -1;
+      const refs = tensorRefs.get(at);
+      if (refs === undefined) return;
+      if (refs > 1) tensorRefs.set(at, refs - 1);
+      else {
+        tensorRefs.delete(at);
+        heap!.release(at);
+      }
     },
     forward(cfg, x, W, U, b, mask, out, saved) {
       check(withArrays([cfg, x, W, U, b, mask, out, saved], 'i i i i i i o o', (p) => k.forward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])), 'forward');

@@ -3,7 +3,9 @@
 // - native (default): a Node addon with node_addon.cc (N-API, threads) into
 //   node_modules/.cache/rnn-studio-fused/rnn_fused.node of the repository;
 // - portable (--wasm): WebAssembly with SIMD and shared memory with wasm_module.cc into
-//   node_modules/.cache/rnn-studio-fused/rnn_kernels.wasm (clang and wasm-ld: Debian's clang, lld).
+//   node_modules/.cache/rnn-studio-fused/rnn_kernels.wasm (SIMD128) and, beside it,
+//   rnn_kernels_relaxed.wasm (relaxed SIMD: fused multiply-add, clang 16 or later), with clang and
+//   wasm-ld (Debian's clang-19, lld-19).
 // Both git-ignored; the trainer looks there and beside its bundle (see ../addon.ts).
 //
 //   node src/trainer/layers/fused/native/build.mjs [--wasm] [--gyp] [--strict] [--quiet] [--out=FILE]
@@ -19,6 +21,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync }
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as v8 from 'node:v8';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -37,8 +40,9 @@ function finish(ok, message) {
   process.exit(ok || !strict ? 0 : 1);
 }
 
-// Debian also installs versioned names (clang-14, wasm-ld-14).
-const VERSIONS = ['', '-19', '-18', '-17', '-16', '-15', '-14'];
+// Debian installs versioned names (clang-19, wasm-ld-19); the newest first (clang 14's WebAssembly
+// code is up to 1.4x slower, and it has no relaxed SIMD).
+const VERSIONS = ['-19', '-18', '-17', '-16', '-15', '-14', ''];
 
 function nodeHeaders() {
   const dirs = [process.env.npm_config_nodedir, path.resolve(path.dirname(process.execPath), '..')].filter(Boolean);
@@ -111,19 +115,26 @@ function firstTool(names) {
   return null;
 }
 
-function buildWasm() {
+/** The portable build next to `target` for one SIMD level: `rnn_kernels.wasm`, `rnn_kernels_relaxed.wasm`. */
+const wasmFile = (relaxed) => (relaxed ? target.replace(/\.wasm$/, '_relaxed.wasm') : target);
+
+function buildWasm(relaxed) {
   const clang = firstTool([process.env.WASM_CC, ...VERSIONS.map((v) => `clang${v}`)].filter(Boolean));
   const ld = firstTool([process.env.WASM_LD, ...VERSIONS.map((v) => `wasm-ld${v}`)].filter(Boolean));
-  if (!clang || !ld) return `${clang ? '' : 'clang'}${!clang && !ld ? ' and ' : ''}${ld ? '' : 'wasm-ld'} not found (Debian/Ubuntu: apt-get install clang lld).`;
+  if (!clang || !ld) return `${clang ? '' : 'clang'}${!clang && !ld ? ' and ' : ''}${ld ? '' : 'wasm-ld'} not found (Debian/Ubuntu: apt-get install clang-19 lld-19).`;
   mkdirSync(outDir, { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}`;
-  const cflags = ['--target=wasm32', '-O3', '-std=c++17', '-msimd128', '-matomics', '-mbulk-memory', '-ffreestanding', '-nostdlib', '-fno-exceptions', '-fno-rtti', '-fno-threadsafe-statics', '-ffp-contract=fast', '-fno-math-errno', '-Wno-pass-failed'];
+  const out = wasmFile(relaxed);
+  const tmp = `${out}.tmp-${process.pid}`;
+  const cflags = ['--target=wasm32', '-O3', '-std=c++17', '-msimd128', ...(relaxed ? ['-mrelaxed-simd'] : []), '-matomics', '-mbulk-memory', '-ffreestanding', '-nostdlib', '-fno-exceptions', '-fno-rtti', '-fno-threadsafe-statics', '-ffp-contract=fast', '-fno-math-errno', '-Wno-pass-failed'];
   const t0 = Date.now();
   const objects = [];
   for (const src of ['kernels.cc', 'wasm_module.cc']) {
     const obj = `${tmp}.${src}.o`;
     const r = spawnSync(clang, [...cflags, '-c', path.join(here, src), '-o', obj], { encoding: 'utf8' });
-    if (r.status !== 0) return `${clang} failed on ${src}:\n${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(0, 20).join('\n')}`;
+    if (r.status !== 0) {
+      for (const o of objects) rmSync(o, { force: true });
+      return `${clang} failed on ${src}:\n${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(0, 20).join('\n')}`;
+    }
     objects.push(obj);
   }
   // Shared, imported memory (threads are worker_threads with their own instances); 1 MB stack.
@@ -133,8 +144,8 @@ function buildWasm() {
     rmSync(tmp, { force: true });
     return `${ld} failed:\n${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(0, 20).join('\n')}`;
   }
-  renameSync(tmp, target);
-  log(`built with ${clang} and ${ld} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  renameSync(tmp, out);
+  log(`built ${path.basename(out)} with ${clang} and ${ld} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return null;
 }
 
@@ -143,10 +154,10 @@ const cfg = Int32Array.of(0, 1, 2, 1, 1, 1, 2, 0, 0, 1, 0);
 const h1 = Math.tanh(0.5 + 0.1);
 const h2 = Math.tanh(1 + 0.1 + 0.25 * h1);
 
-function checkWasm() {
+function checkWasm(file) {
   const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true });
   let top = 0;
-  const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(target)), {
+  const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), {
     env: { memory, threads: () => 1, parallel: () => { throw new Error('no threads here'); }, release() {}, alloc: (n) => { const p = top; top += Math.ceil(n / 64) * 64; return p; } },
   }).exports;
   top = Math.ceil(k.__heap_base.value / 64) * 64;
@@ -166,15 +177,28 @@ function checkNative() {
   return [...out, `${info.isa}, ${info.threads} threads`];
 }
 
-const error = wasm ? buildWasm() : args.includes('--gyp') ? buildGyp() : buildDirect();
-if (error) finish(false, `could not build the ${wasm ? 'portable (WebAssembly)' : 'native'} kernels: ${error}`);
+// Node 20's V8 has relaxed SIMD behind this flag (shipped from V8 11.4: Electron, Node 22).
+if (wasm) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-// Load it and run a tiny sequence once.
-try {
-  const [o1, o2, what] = wasm ? [...checkWasm(), 'wasm-simd128'] : checkNative();
-  if (Math.abs(o1 - h1) > 1e-6 || Math.abs(o2 - h2) > 1e-6) throw new Error(`wrong result ${o1}, ${o2} (expected ${h1}, ${h2})`);
-  finish(true, `ok: ${target} (${what})`);
-} catch (e) {
-  rmSync(target, { force: true });
-  finish(false, `the built kernels do not work here: ${e.message}`);
+const error = wasm ? buildWasm(false) : args.includes('--gyp') ? buildGyp() : buildDirect();
+if (error) finish(false, `could not build the ${wasm ? 'portable (WebAssembly)' : 'native'} kernels: ${error}`);
+// The relaxed-SIMD build is optional: the SIMD128 one runs everywhere.
+const relaxedError = wasm ? buildWasm(true) : null;
+if (relaxedError) {
+  rmSync(wasmFile(true), { force: true });
+  log(`no relaxed-SIMD build (the SIMD128 one is used): ${relaxedError.split('\n')[0]}`);
 }
+
+// Load each build and run a tiny sequence once.
+const built = wasm ? [false, ...(relaxedError ? [] : [true])].map((relaxed) => [wasmFile(relaxed), () => [...checkWasm(wasmFile(relaxed)), relaxed ? 'wasm-relaxed-simd' : 'wasm-simd128']]) : [[target, checkNative]];
+for (const [file, check] of built) {
+  try {
+    const [o1, o2, what] = check();
+    if (Math.abs(o1 - h1) > 1e-6 || Math.abs(o2 - h2) > 1e-6) throw new Error(`wrong result ${o1}, ${o2} (expected ${h1}, ${h2})`);
+    log(`ok: ${file} (${what})`);
+  } catch (e) {
+    rmSync(file, { force: true });
+    finish(false, `the built kernels do not work here: ${e.message}`);
+  }
+}
+finish(true, 'done');
