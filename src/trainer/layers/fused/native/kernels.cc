@@ -77,8 +77,8 @@ struct Isa {
   int mr, nr;  // the micro-kernel's rows and columns (a packed panel's width)
   void (*pack_b)(const float*, long, bool, int, int, float*);
   void (*gemm_nn)(int, int, int, const float*, long, const float*, float*, long, bool, int, int);
-  void (*gemm_tn)(int, int, int, const float*, long, const float*, long, float*, long, bool, int, int, float*);
-  void (*gemm_tn2)(int, const float*, long, float*, long, int, const float*, long, float*, long, int, int, const float*, long, int, int, float*);
+  void (*gemm_tn)(int, int, int, const float*, long, const float*, long, float*, long, bool, int, int, float*, float*);
+  void (*gemm_tn2)(int, const float*, long, float*, long, int, const float*, long, float*, long, int, int, const float*, long, int, int, float*, float*);
   void (*forward_rows)(const Config&, const Args&, int, int, float*);
   void (*backward_rows)(const Config&, const Args&, int, int, float*, float*);
 };
@@ -253,6 +253,7 @@ bool backward(const Host& h, const Config& c, Args a, const float* W, const floa
   struct Task {
     int product, p0, p1;
     float* pack;
+    float* packA;
   };
   Task tasks[3 * (kMaxParts / 4)];
   int nTasks = 0;
@@ -262,7 +263,7 @@ bool backward(const Host& h, const Config& c, Args a, const float* W, const floa
     int pc[kMaxParts + 1];
     splitRange(np, chunks, 1, pc);
     for (int j = 0; j < chunks; j++)
-      if (pc[j + 1] > pc[j]) tasks[nTasks++] = {i, pc[j], pc[j + 1], s.floats((size_t)256 * I.nr)};
+      if (pc[j + 1] > pc[j]) tasks[nTasks++] = {i, pc[j], pc[j + 1], s.floats((size_t)256 * I.nr), s.floats((size_t)256 * (d + u + 2 * I.mr))};
   }
   int xr[kMaxParts + 1];
   splitRange((int)BT, threads, 64, xr);
@@ -297,8 +298,8 @@ bool backward(const Host& h, const Config& c, Args a, const float* W, const floa
     if (i < nTasks) {
       const Task& t = tasks[i];
       const Product& p = products[t.product];
-      if (combined) I.gemm_tn2(d, a.x, d, dW, Gu, u, Sprev, u, dU, Gu, Gu, (int)BT, a.DZ, Gu, t.p0, t.p1, t.pack);
-      else I.gemm_tn(p.M, p.N, (int)BT, p.A, p.lda, p.B, p.ldb, p.C, p.ldc, false, t.p0, t.p1, t.pack);
+      if (combined) I.gemm_tn2(d, a.x, d, dW, Gu, u, Sprev, u, dU, Gu, Gu, (int)BT, a.DZ, Gu, t.p0, t.p1, t.pack, t.packA);
+      else I.gemm_tn(p.M, p.N, (int)BT, p.A, p.lda, p.B, p.ldb, p.C, p.ldc, false, t.p0, t.p1, t.pack, t.packA);
     } else {
       const int j = i - nTasks;
       const int r0 = xr[j], r1 = xr[j + 1];
