@@ -1,3 +1,4 @@
+import { registerFastCpuKernels } from './cpuKernels';
 import { registerActivations } from './activations';
 import { defineEmbedding } from './embedding';
 import { defineGRU } from './gru';
@@ -46,6 +47,7 @@ export function registerCustomLayers(tf: TF): CustomLayers {
   const existing = registry.get(tf.layers.Layer);
   if (existing) return existing;
   registerActivations(tf);
+  registerFastCpuKernels(tf);
   const KerasCell = defineCellBase(tf);
   const KerasRecurrent = defineRecurrentBase(tf);
   const { KerasSimpleRNN } = defineSimpleRNN(tf, KerasCell, KerasRecurrent);

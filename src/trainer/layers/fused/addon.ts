@@ -3,7 +3,10 @@ import * as path from 'node:path';
 import type { Tensor, TF } from '../types';
 import type { ActName } from './exec';
 import type { SeqSpec } from './kernels';
+import { freeFloats, keepAlive, kernelValues, nodeMemory, tensorFloatsIn, type KernelMemory } from './memory';
 import { loadWasmKernels } from './wasm';
+
+export { freeFloats, kernelValues };
 
 /**
  * RNN Studio's kernels (`native/kernels.cc`): the whole sequence of a SimpleRNN, GRU or LSTM layer,
@@ -49,14 +52,8 @@ export interface FusedAddon {
   gather(table: Float32Array, ids: Int32Array, out: Float32Array, rowSize: number): number;
   scatterAdd(dy: Float32Array, ids: Int32Array, grad: Float32Array, rowSize: number): void;
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, alpha: number, beta1: number, beta2: number, epsilon: number): void;
-  /** Scratch arrays the kernels use in place (the portable build's own memory); else plain arrays are copied. */
-  floats?(n: number): Float32Array;
-  free?(a: Float32Array): void;
-  /** One more / one fewer tensor views this array of `floats` (or a part of it); the last drop frees it. */
-  retain?(a: Float32Array | Int32Array | Uint8Array): void;
-  drop?(a: Float32Array | Int32Array | Uint8Array): void;
-  /** Whether the array lives in the kernels' own memory. */
-  holds?(a: Float32Array | Int32Array | Uint8Array): boolean;
+  /** Arrays the kernels use in place (the portable build copies any other array in and out). */
+  memory: KernelMemory;
 }
 
 const NATIVE = 'rnn_fused.node';
@@ -86,7 +83,7 @@ function loadNative(): FusedAddon | null {
       const m = { exports: {} as FusedAddon };
       process.dlopen(m, file);
       // An addon built from older sources lacks the newer entry points: rebuild rather than half-use it.
-      if (['forward', 'backward', 'gather', 'scatterAdd', 'adam'].every((f) => typeof (m.exports as unknown as Record<string, unknown>)[f] === 'function')) return m.exports;
+      if (['forward', 'backward', 'gather', 'scatterAdd', 'adam'].every((f) => typeof (m.exports as unknown as Record<string, unknown>)[f] === 'function')) return Object.assign(m.exports, { memory: nodeMemory() });
       loadError = `${file}: built from older sources; run npm install to rebuild it`;
     } catch (e) {
       loadError = `${file}: ${(e as Error).message}`;
@@ -153,33 +150,9 @@ function sections(spec: SeqSpec): number {
   return spec.kind === 'SimpleRNN' ? 2 : spec.kind === 'LSTM' ? 7 : spec.resetAfter ? 5 : 4;
 }
 
-// Scratch buffers reused across calls (saved state, gate gradients): allocating tens of megabytes per
-// call costs page faults. Buffers handed to tensors are never pooled.
-const pool = new Map<number, Float32Array[]>();
-let pooledBytes = 0;
-const POOL_LIMIT = 768 * 1024 * 1024;
-
-function take(n: number): Float32Array {
-  const list = pool.get(n);
-  const b = list?.pop();
-  if (b) {
-    pooledBytes -= b.byteLength;
-    return b;
-  }
-  return loadFusedAddon()?.floats?.(n) ?? new Float32Array(n);
-}
-
-function give(b: Float32Array | null): void {
-  if (!b) return;
-  if (pooledBytes + b.byteLength > POOL_LIMIT) {
-    loadFusedAddon()?.free?.(b);
-    return;
-  }
-  let list = pool.get(b.length);
-  if (!list) pool.set(b.length, (list = []));
-  list.push(b);
-  pooledBytes += b.byteLength;
-}
+// Scratch buffers (saved state, gate gradients), from the kernels' memory and given back to it.
+const take = (n: number) => loadFusedAddon()?.memory.floats(n) ?? new Float32Array(n);
+const give = freeFloats;
 
 // The layer input's values: Bidirectional runs both directions on the same input tensor, so keep
 // the last one read (tensors are immutable; variables are not cached).
@@ -308,103 +281,11 @@ export const jsBufferLoops: BufferLoops = {
   },
 };
 
-/**
- * Values for a new tensor, every element of which the caller overwrites (not zeroed first: a fresh
- * zeroed array of megabytes is written twice). On TensorFlow.js' JavaScript backend with the
- * portable kernels, in the kernels' memory, so that the kernels read and write it in place (no copy
- * in or out of WebAssembly); the backend frees it with the tensor. Else Node's unpooled Buffer
- * memory, viewed as floats.
- */
-export function tensorFloats(tf: TF, n: number): Float32Array {
-  const kernels = loadFusedAddon();
-  if (kernels?.floats && kernels === builds.portable && tensorsFreeKernelMemory(tf)) return kernels.floats(n);
-  return new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
-}
+/** Values for a new tensor, every element of which the caller overwrites (see `tensorFloatsIn`). */
+export const tensorFloats = (tf: TF, n: number) => tensorFloatsIn(tf, loadFusedAddon()?.memory, n);
 
 /** Arrays the kernels use in place across calls (optimizer slots), zeroed; freed with `freeFloats`. */
-export function kernelZeros(n: number): Float32Array {
-  return (loadFusedAddon()?.floats?.(n) ?? new Float32Array(n)).fill(0);
-}
-
-export function freeFloats(a: Float32Array): void {
-  builds.portable?.free?.(a);
-}
-
-type Values = Float32Array | Int32Array | Uint8Array;
-const isValues = (v: unknown): v is Values => v instanceof Float32Array || v instanceof Int32Array || v instanceof Uint8Array;
-
-interface CpuBackend {
-  data?: {
-    has(id: object): boolean;
-    get(id: object): { values?: unknown };
-    set(id: object, value: { values?: unknown }): void;
-    delete(id: object): boolean;
-  };
-  readSync(id: object): unknown;
-}
-
-const watchedBackends = new WeakSet<object>();
-
-/**
- * Makes the JavaScript (cpu) backend keep the portable kernels' arrays alive exactly as long as a
- * tensor views them: its data storage is where every tensor's values are set and deleted, including
- * the subarray views that tfjs' `slice` makes of another tensor's values. `dataSync()` and `data()`
- * hand out copies of such values, so an array read from a tensor stays valid after the tensor is
- * disposed, as with any other tfjs array; the kernels read them in place (`kernelValues`). False on
- * any other backend.
- */
-function tensorsFreeKernelMemory(tf: TF): boolean {
-  const backend = tf.backend() as unknown as CpuBackend;
-  if (watchedBackends.has(backend)) return true;
-  const kernels = builds.portable;
-  const data = backend.data;
-  if (tf.getBackend() !== 'cpu' || !kernels?.retain || !kernels.drop || !kernels.holds || !data) return false;
-  const valuesOf = (id: object) => (data.has(id) ? data.get(id).values : undefined);
-  const set = data.set.bind(data);
-  const remove = data.delete.bind(data);
-  const readSync = backend.readSync.bind(backend);
-  data.set = (id, value) => {
-    const old = valuesOf(id);
-    set(id, value);
-    if (isValues(value.values)) kernels.retain!(value.values);
-    if (isValues(old)) kernels.drop!(old);
-  };
-  data.delete = (id) => {
-    const old = valuesOf(id);
-    const removed = remove(id);
-    if (isValues(old)) kernels.drop!(old);
-    return removed;
-  };
-  backend.readSync = (id) => {
-    const v = readSync(id);
-    return isValues(v) && kernels.holds!(v) ? v.slice() : v;
-  };
-  watchedBackends.add(backend);
-  return true;
-}
-
-/** Keeps the arrays that live in the portable kernels' memory there, past their tensors, until the returned function runs. */
-function keepAlive(arrays: (Values | null)[]): () => void {
-  const kernels = builds.portable;
-  const held = arrays.filter((a): a is Values => !!a && !!kernels?.holds?.(a));
-  for (const a of held) kernels!.retain!(a);
-  return () => {
-    for (const a of held.splice(0)) kernels!.drop!(a);
-  };
-}
-
-/**
- * A tensor's values for the kernels, valid while the tensor lives: read in place from the portable
- * kernels' memory where they live there, else `dataSync()`.
- */
-export function kernelValues(tf: TF, t: Tensor): Values {
-  const backend = tf.backend() as unknown as CpuBackend;
-  if (watchedBackends.has(backend)) {
-    const v = backend.data!.get(t.dataId).values;
-    if (isValues(v)) return v;
-  }
-  return t.dataSync() as Values;
-}
+export const kernelZeros = (n: number) => (loadFusedAddon()?.memory.floats(n) ?? new Float32Array(n)).fill(0);
 
 /** The addon's loops when it is loaded, else JavaScript's. */
 export function bufferLoops(): BufferLoops {

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { FusedAddon } from './addon';
+import { registered } from './memory';
 
 /**
  * The portable kernels: the same C++ as the native addon (native/kernels.cc) built as WebAssembly
@@ -163,6 +164,8 @@ class Heap {
 
 type Typed = Float32Array | Int32Array | Uint8Array;
 
+const OUT_OF_MEMORY = 'The portable kernels ran out of memory (WebAssembly can address 4 GiB). Try a smaller batch_size, shorter sequences or fewer units.';
+
 /**
  * Compiles a module. Relaxed SIMD ships in V8 11.4 and later (Electron, so VS Code; Node 22); Node
  * 20's V8 has the same feature behind a flag, set here when a module needs it.
@@ -242,7 +245,7 @@ export function loadWasmKernels(file: string, isa: string): FusedAddon {
       if (!a) return 0;
       if (inMemory(a)) return a.byteOffset;
       const p = heap!.alloc(Math.max(a.byteLength, 1));
-      if (!p) throw new Error('The portable kernels ran out of memory (WebAssembly can address 4 GiB). Try a smaller batch_size, shorter sequences or fewer units.');
+      if (!p) throw new Error(OUT_OF_MEMORY);
       temps.push(p);
       if (mode[i] !== 'o') new Uint8Array(memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
       return p;
@@ -265,31 +268,33 @@ export function loadWasmKernels(file: string, isa: string): FusedAddon {
 
   return {
     info: () => ({ isa, threads }),
-    floats(n: number): Float32Array {
-      const at = heap!.alloc(Math.max(4 * n, 4));
-      if (!at) return new Float32Array(n);
-      const buffer = memory.buffer;
-      buffers.add(buffer);
-      return new Float32Array(buffer, at, n);
-    },
-    free(a: Float32Array): void {
-      if (inMemory(a)) heap!.release(a.byteOffset);
-    },
-    holds: inMemory,
-    retain(a: Typed): void {
-      const at = inMemory(a) ? heap!.blockOf(a.byteOffset) : -1;
-      if (at >= 0) tensorRefs.set(at, (tensorRefs.get(at) ?? 0) + 1);
-    },
-    drop(a: Typed): void {
-      const at = inMemory(a) ? heap!.blockOf(a.byteOffset) : -1;
-      const refs = tensorRefs.get(at);
-      if (refs === undefined) return;
-      if (refs > 1) tensorRefs.set(at, refs - 1);
-      else {
-        tensorRefs.delete(at);
-        heap!.release(at);
-      }
-    },
+    memory: registered({
+      floats(n: number): Float32Array {
+        const at = heap!.alloc(Math.max(4 * n, 4));
+        if (!at) throw new Error(OUT_OF_MEMORY);
+        const buffer = memory.buffer;
+        buffers.add(buffer);
+        return new Float32Array(buffer, at, n);
+      },
+      free(a: Float32Array): void {
+        if (inMemory(a)) heap!.release(a.byteOffset);
+      },
+      holds: inMemory,
+      retain(a: Typed): void {
+        const at = inMemory(a) ? heap!.blockOf(a.byteOffset) : -1;
+        if (at >= 0) tensorRefs.set(at, (tensorRefs.get(at) ?? 0) + 1);
+      },
+      drop(a: Typed): void {
+        const at = inMemory(a) ? heap!.blockOf(a.byteOffset) : -1;
+        const refs = tensorRefs.get(at);
+        if (refs === undefined) return;
+        if (refs > 1) tensorRefs.set(at, refs - 1);
+        else {
+          tensorRefs.delete(at);
+          heap!.release(at);
+        }
+      },
+    }),
     forward(cfg, x, W, U, b, mask, out, saved) {
       check(withArrays([cfg, x, W, U, b, mask, out, saved], 'i i i i i i o o', (p) => k.forward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])), 'forward');
     },
