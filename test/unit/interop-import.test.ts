@@ -272,14 +272,14 @@ describe('export: what the script cannot express is a diagnostic', () => {
       ['dense/kernel', [32, 1]],
       ['dense/bias', [1]],
     ]);
-    assert.deepEqual(exportKeras(model, { modelPath: '/m.rnn.json', runDir: '/run', runModelJson: good }).diagnostics, []);
+    assert.deepEqual(exportKeras(model, { modelPath: '/m.rnn.json', runModelJson: good }).diagnostics, []);
     const bad = manifest([
       ['embedding/embeddings', [10, 8]],
       ['gru/kernel', [8, 96]],
       ['dense/kernel', [32, 1]],
       ['dense/bias', [1]],
     ]);
-    const d = exportKeras(model, { modelPath: '/m.rnn.json', runDir: '/run', runModelJson: bad }).diagnostics.join('\n');
+    const d = exportKeras(model, { modelPath: '/m.rnn.json', runModelJson: bad }).diagnostics.join('\n');
     assert.match(d, /the run's weights do not fit this model .*LSTM "lstm" has 5,248 weights, the run 0; the run has layers this model does not: "gru"\./);
   });
 
