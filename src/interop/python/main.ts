@@ -264,8 +264,9 @@ def main(argv=None):
     workers = Workers(args.workers, args.worker_index, args.timeout) if args.workers else None
     strategy = workers.start() if workers else None  # first: the strategy must come before other ops
     chief = workers is None or workers.chief
-    if TRAINING["seed"] is not None:
-        keras.utils.set_random_seed(TRAINING["seed"])
+    # Seeded as RNN Studio seeds its models (training.seed, else the data seed): every worker
+    # starts from the same weights.
+    keras.utils.set_random_seed(TRAINING["seed"] if TRAINING["seed"] is not None else SEED)
     model = build_model()
     compile_model(model)
     if chief:
