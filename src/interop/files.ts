@@ -3,7 +3,7 @@ import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { exportKeras, type ExportKerasResult } from './exportKeras';
 import { importModel, type ImportKind, type ImportResult } from './importModel';
-import { readZipEntry } from './zip';
+import { readZipEntry, zipEntries } from './zip';
 
 /**
  * The file side of Keras interop, for the CLI and the extension: reading a `.keras` archive or a
@@ -13,7 +13,7 @@ import { readZipEntry } from './zip';
 export class InteropFileError extends Error {}
 
 /** What to import from a file: a `.keras` archive's config.json, or the JSON file itself. */
-export async function readImportSource(file: string): Promise<{ text: string; kind?: ImportKind }> {
+export async function readImportSource(file: string): Promise<{ text: string; kind?: ImportKind; weights?: string }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -28,7 +28,8 @@ export async function readImportSource(file: string): Promise<{ text: string; ki
       throw new InteropFileError(`${file}: ${(e as Error).message}`);
     }
     if (!config) throw new InteropFileError(`${file} is a ZIP archive without config.json, so not a Keras 3 .keras file.`);
-    return { text: config.toString('utf8'), kind: 'keras-archive-config' };
+    const weights = zipEntries(bytes).find((e) => /\.h5$/.test(e.name))?.name;
+    return { text: config.toString('utf8'), kind: 'keras-archive-config', weights };
   }
   if (/\.(h5|hdf5)$/i.test(file)) throw new InteropFileError(`${file}: HDF5 (.h5) models cannot be read; in Python, save the model as .keras or write model.to_json() to a file.`);
   return { text: bytes.toString('utf8').replace(/^\ufeff/, '') };
@@ -36,7 +37,11 @@ export async function readImportSource(file: string): Promise<{ text: string; ki
 
 export async function importFile(file: string, kind?: ImportKind): Promise<ImportResult> {
   const source = await readImportSource(file);
-  return importModel(source.text, kind ?? source.kind);
+  const result = importModel(source.text, kind ?? source.kind);
+  if (source.weights && result.modelText) {
+    result.diagnostics.push(`The trained weights (${source.weights} in ${path.basename(file)}) were not imported: the .rnn.json holds the architecture and settings, and RNN Studio trains it afresh.`);
+  }
+  return result;
 }
 
 /** The folder of the installed RNN Studio package (its node_modules hold the built-in data sets). */

@@ -128,6 +128,9 @@ export function importModel(input: string, kind?: ImportKind): ImportResult {
   if (imp.seeds.length && !ownRun) {
     imp.note(`Random seeds are not part of schema v1 (training.seed seeds a run), so these were not kept: ${imp.seeds.join(', ')}.`);
   }
+  if (!ownRun && Array.isArray(root.weightsManifest) && root.weightsManifest.length) {
+    imp.note('The trained weights (weightsManifest) were not imported: the .rnn.json holds the architecture and settings, and RNN Studio trains it afresh.');
+  }
   const first = layers[0];
   if (first && first.type === 'Embedding' && inputSpec.dtype === undefined && !inputSpec.explicitDtype) inputSpec.dtype = 'int32';
   omitDefaultNames(layers);
@@ -575,13 +578,15 @@ function convertLayer(entry: LayerEntry, index: number, imp: Importer, wrapper?:
 
 /** Keras 3 writes the backward copy of a Bidirectional; it must mirror the forward one. */
 function checkBackwardLayer(forward: Json, backward: Json, where: string, imp: Importer): void {
-  const f = isObject(forward.config) ? { ...forward.config } : {};
-  const b = isObject(backward.config) ? { ...backward.config } : {};
-  for (const c of [f, b]) {
+  // Names, go_backwards and the initializers' shared_object_id (Keras' serialisation bookkeeping,
+  // numbered per object) differ between the two copies even when they mirror each other.
+  const comparable = (layer: Json) => {
+    const c: Json = isObject(layer.config) ? { ...layer.config } : {};
     delete c.name;
     delete c.go_backwards;
-  }
-  if (forward.class_name !== backward.class_name || JSON.stringify(f) !== JSON.stringify(b)) {
+    return JSON.stringify(c, (key, value) => (key === 'shared_object_id' ? undefined : value));
+  };
+  if (forward.class_name !== backward.class_name || comparable(forward) !== comparable(backward)) {
     imp.note(`${cap(where)} has a backward_layer that differs from its forward layer; schema v1 mirrors the forward layer, so the backward layer was not kept.`);
   }
 }

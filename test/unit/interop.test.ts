@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { parse } from 'jsonc-parser';
 import { analyzeModel, formatShape, type LayerInfo } from '../../src/core';
 import { labelEncodingForLoss, prepareData, type Matrix, type PreparedData } from '../../src/data';
-import { exportKerasProject, importModel } from '../../src/interop';
+import { exportKerasProject, importFile, importModel } from '../../src/interop';
 import type { Prediction } from '../../src/protocol/trainer';
 import { startTrainer, type TrainerJob } from '../../src/runner/trainerProcess';
 import { readRepoFile, repoRoot } from './helpers';
@@ -566,6 +566,30 @@ describe('Keras interop, run in TensorFlow 2.21 / Keras 3.15', () => {
       clearTimeout(timer);
       assert.equal(signal, 'SIGTERM', `stopped by ${signal} after ${Date.now() - sent} ms`);
     });
+  });
+
+  it("--run: the run's weights, with the run's sample cap, give its test metrics again; a .keras file saved by train.py imports back without false notes", async (t) => {
+    const py = await python(t);
+    if (!py) return;
+    // Trained with --max-samples 200 (not in the model file): the project must carry the cap.
+    const done = await trainer<{ type: 'done'; run: { runDir: string } }>({ type: 'train', modelPath: models.spam, modelText: readFileSync(models.spam, 'utf8'), overrides: { maxSamples: 200 } });
+    const runDir = done.run.runDir;
+    const script = await exportTo(models.spam, { runDir, stem: 'run-metrics-spam' });
+    assert.equal(JSON.parse(readFileSync(path.join(path.dirname(script), 'run', 'settings.json'), 'utf8')).max_samples, 200);
+    const r = await limited(() => run(py, [script, '--run'], { cwd: path.dirname(script) }));
+    assert.equal(r.code, 0, r.stderr.slice(-2000));
+    const ours = JSON.parse(readFileSync(path.join(runDir, 'metrics.json'), 'utf8')).testMetrics as Record<string, number>;
+    const theirs = Object.fromEntries([.../^test: (.*)$/m.exec(r.stdout)![1].matchAll(/(\w+) (-?\d+\.\d+)/g)].map((m) => [m[1], Number(m[2])]));
+    for (const k of ['loss', 'accuracy']) assert.ok(Math.abs(theirs[k] - ours[k]) < 2e-3, `${k}: Keras ${theirs[k]}, the run ${ours[k]}`);
+    timings.push(`--run test metrics: Keras ${JSON.stringify(theirs)}, RNN Studio ${JSON.stringify(ours)}`);
+    // Keras saves the Bidirectional model; the .keras file imports with no note but the weights'.
+    const saved = path.join(path.dirname(script), 'bi.keras');
+    const trained = await limited(() => run(py, [script, '--epochs', '1', '--max-samples', '100', '--save', saved], { cwd: path.dirname(script) }));
+    assert.equal(trained.code, 0, trained.stderr.slice(-2000));
+    const imported = await importFile(saved);
+    assert.ok(imported.modelText, imported.diagnostics.join('\n'));
+    assert.deepEqual(imported.diagnostics.filter((d) => !/^The trained weights \(model\.weights\.h5 in bi\.keras\) were not imported/.test(d)), []);
+    assert.equal(imported.diagnostics.length, 1, 'the weights are said to stay behind');
   });
 
   describe('trained weights move from an RNN Studio run to Keras: predictions agree to 1e-4', () => {
