@@ -103,6 +103,7 @@ export async function importCommand(args: string[], io: Output): Promise<number>
   const result = await orUnreadable(io, importFile(file, values.kind as ImportKind | undefined));
   if (!result) return 2;
   for (const d of result.diagnostics) io.err(`${file}: ${d}`);
+  for (const n of result.notes ?? []) io.err(`${file}: note: ${n}`);
   if (!result.modelText) return 1;
   const out = values.out ?? defaultImportPath(file);
   if (!(await write(out, result.modelText, flags.has('force'), io))) return 2;

@@ -240,7 +240,9 @@ export const COMMANDS: Record<string, Handler> = {
       await vscode.workspace.fs.writeFile(destination, Buffer.from(result.modelText));
       await vscode.window.showTextDocument(destination);
       for (const d of result.diagnostics) ctx.output.appendLine(`import: ${d}`);
+      for (const n of result.notes ?? []) ctx.output.appendLine(`import: ${n}`);
       if (result.diagnostics.length) void vscode.window.showWarningMessage(`RNN Studio: imported with ${result.diagnostics.length} note(s): ${result.diagnostics[0]}`);
+      else if (result.notes?.length) void vscode.window.showInformationMessage(`RNN Studio: ${result.notes[0]}`);
       return { uri: destination, diagnostics: result.diagnostics };
     } catch (e) {
       void vscode.window.showErrorMessage(`RNN Studio: cannot import ${path.basename(from.fsPath)}: ${(e as Error).message}`);

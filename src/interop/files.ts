@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { exportKeras, type ExportKerasResult } from './exportKeras';
-import { importModel, type ImportKind, type ImportResult } from './importModel';
+import { importModel, weightsLeftBehind, type ImportKind, type ImportResult } from './importModel';
 import { readZipEntry, zipEntries } from './zip';
 
 /**
@@ -38,9 +38,7 @@ export async function readImportSource(file: string): Promise<{ text: string; ki
 export async function importFile(file: string, kind?: ImportKind): Promise<ImportResult> {
   const source = await readImportSource(file);
   const result = importModel(source.text, kind ?? source.kind);
-  if (source.weights && result.modelText) {
-    result.diagnostics.push(`The trained weights (${source.weights} in ${path.basename(file)}) were not imported: the .rnn.json holds the architecture and settings, and RNN Studio trains it afresh.`);
-  }
+  if (source.weights && result.modelText) result.notes = [...(result.notes ?? []), weightsLeftBehind(`${source.weights} in ${path.basename(file)}`)];
   return result;
 }
 

@@ -29,6 +29,8 @@ export interface ImportResult {
   modelText: string;
   /** Everything outside schema v1, named, one sentence each. */
   diagnostics: string[];
+  /** What the import leaves behind by design (trained weights): said, but not a problem of the model. */
+  notes?: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -128,9 +130,6 @@ export function importModel(input: string, kind?: ImportKind): ImportResult {
   if (imp.seeds.length && !ownRun) {
     imp.note(`Random seeds are not part of schema v1 (training.seed seeds a run), so these were not kept: ${imp.seeds.join(', ')}.`);
   }
-  if (!ownRun && Array.isArray(root.weightsManifest) && root.weightsManifest.length) {
-    imp.note('The trained weights (weightsManifest) were not imported: the .rnn.json holds the architecture and settings, and RNN Studio trains it afresh.');
-  }
   const first = layers[0];
   if (first && first.type === 'Embedding' && inputSpec.dtype === undefined && !inputSpec.explicitDtype) inputSpec.dtype = 'int32';
   omitDefaultNames(layers);
@@ -147,7 +146,8 @@ export function importModel(input: string, kind?: ImportKind): ImportResult {
   if (compile && Object.keys(compile).length) props.push(`  "compile": ${inlineJson(compile)}`);
   lines.push(props.join(',\n'));
   lines.push('}');
-  return { modelText: lines.join('\n') + '\n', diagnostics: imp.diagnostics };
+  const weightsNote = !ownRun && Array.isArray(root.weightsManifest) && root.weightsManifest.length > 0 ? [weightsLeftBehind('weightsManifest')] : [];
+  return { modelText: lines.join('\n') + '\n', diagnostics: imp.diagnostics, notes: weightsNote };
 }
 
 function fail(imp: Importer, message: string): ImportResult {
@@ -574,6 +574,11 @@ function convertLayer(entry: LayerEntry, index: number, imp: Importer, wrapper?:
     imp.note(`${cap(where)}: ${dropped.length === 1 ? 'option' : 'options'} outside schema v1, not kept: ${dropped.join(', ')}.`);
   }
   return orderKeys(layer, props);
+}
+
+/** The sentence for trained weights an import does not carry over. */
+export function weightsLeftBehind(what: string): string {
+  return `The trained weights (${what}) were not imported: the .rnn.json holds the architecture and settings, and RNN Studio trains it afresh.`;
 }
 
 /** Keras 3 writes the backward copy of a Bidirectional; it must mirror the forward one. */
