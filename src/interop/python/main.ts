@@ -363,7 +363,7 @@ if __name__ == "__main__":
         print(f"error: {error}", file=sys.stderr)
         sys.exit(3)
     except (tf.errors.DeadlineExceededError, tf.errors.UnavailableError) as error:
-        print(f"error: a peer did not answer within --timeout ({error.message.splitlines()[0]}); "
-              "did a worker stop?", file=sys.stderr)
+        print("error: the other workers stopped answering during training (for --timeout seconds): did one "
+              "of them stop or lose its network?", file=sys.stderr)
         sys.exit(3)
 `;
