@@ -1,5 +1,5 @@
 /**
- * Keras interop: export a model file to a runnable Keras 3 script (with a run's trained weights),
+ * Keras interop: export a model file to a self-contained Keras 3 project (with a run's trained weights),
  * import Keras and TF.js models. `exportKeras` and `importModel` are pure; `files` reads files.
  */
 export { exportKeras, py, REQUIREMENTS, type DataCopy, type ExportKerasOptions, type ExportKerasResult } from './exportKeras';
