@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -254,6 +254,7 @@ describe('CLI: rnn-studio import / export keras (no Python needed)', () => {
     const d = io();
     assert.equal((await exportCommand(['keras', path.join(repoRoot, 'examples', 'spam-lstm.rnn.json'), '--run', runDir, '--out', path.join(dir, 'r')], d.io)), 2);
     assert.match(d.err.join('\n'), /not-a-run is not a run folder of RNN Studio/);
+    rmSync(dir, { recursive: true, force: true }); // the projects hold a copy of the 8 MB data set
   });
 
   it('import of a .keras archive: exit 0, and a note that its trained weights stay behind', async () => {
