@@ -3,7 +3,8 @@
 // 2. training throughput per cell, ours and Keras' back to back, with ratios and peak memory
 //    (out/bench/keras/compare.js; Keras from .venv-keras when it exists);
 // 3. editor responsiveness in the real VS Code extension host (bench/editor/run.mjs);
-// 4. the README's training results: the examples trained to their targets (out/bench/examples.js).
+// 4. the README's training results: the examples trained to their targets (out/bench/examples.js);
+// 5. the exported Keras project on one and two worker processes (out/bench/keras/workers.js).
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 let failed = false;
-for (const script of [path.join(root, 'out', 'bench', 'run.js'), path.join(root, 'out', 'bench', 'keras', 'compare.js'), path.join(root, 'bench', 'editor', 'run.mjs'), path.join(root, 'out', 'bench', 'examples.js')]) {
+for (const script of [path.join(root, 'out', 'bench', 'run.js'), path.join(root, 'out', 'bench', 'keras', 'compare.js'), path.join(root, 'bench', 'editor', 'run.mjs'), path.join(root, 'out', 'bench', 'examples.js'), path.join(root, 'out', 'bench', 'keras', 'workers.js')]) {
   const r = spawnSync(process.execPath, [script, ...args], { cwd: root, stdio: 'inherit' });
   failed ||= r.status !== 0;
 }

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import * as path from 'node:path';
-import { defaultImportPath, defaultScriptPath, exportKerasFile, importFile, InteropFileError, type DistributionStrategy, type ImportKind } from '../interop';
+import { defaultImportPath, defaultProjectDir, exportKerasProject, importFile, InteropFileError, type ImportKind } from '../interop';
 import type { Output } from './main';
 
 /**
@@ -11,13 +10,15 @@ import type { Output } from './main';
  */
 
 
-export const INTEROP_USAGE = `  export keras FILE [--run RUN_DIR] [--out model.py] [--strategy none|mirrored|multiworker] [--data-root DIR] [--force]
-                           a self-contained Keras 3 script (model, data pipeline, training;
-                           --weights RUN_DIR loads a run's weights); default out: FILE's name .py
+export const INTEROP_USAGE = `  export keras FILE [--run RUN_DIR] [--out DIR] [--force]
+                           a self-contained Keras 3 project folder: train.py (model, data pipeline,
+                           training in one process or on several workers), requirements.txt,
+                           README.md, the data in data/ and, with --run, the run's trained weights
+                           and settings in run/; default out: FILE's name with -keras
   import FILE [--out X.rnn.json] [--kind keras-json|keras-archive-config|tfjs] [--force]
                            a .rnn.json from a Keras model JSON (model.to_json()), a .keras
                            archive or a TF.js model.json; default out: FILE's name .rnn.json
-  (--out - writes to standard output)`;
+                           (--out - writes it to standard output)`;
 
 function parse(args: string[], valued: string[], flags: string[]): { values: Record<string, string>; flags: Set<string>; rest: string[]; bad?: string } {
   const values: Record<string, string> = {};
@@ -53,8 +54,6 @@ async function write(target: string, text: string, force: boolean, io: Output): 
   return true;
 }
 
-const STRATEGIES = ['none', 'mirrored', 'multiworker'];
-
 /** An unreadable input is reported in one line (the caller exits 2); anything else is a bug and throws. */
 async function orUnreadable<T>(io: Output, work: Promise<T>): Promise<T | undefined> {
   try {
@@ -67,24 +66,23 @@ async function orUnreadable<T>(io: Output, work: Promise<T>): Promise<T | undefi
 }
 
 export async function exportCommand(args: string[], io: Output): Promise<number> {
-  const { values, flags, rest, bad } = parse(args, ['run', 'out', 'strategy', 'data-root'], ['force']);
+  const { values, flags, rest, bad } = parse(args, ['run', 'out'], ['force']);
   if (bad || rest.length !== 2 || rest[0] !== 'keras') {
     io.err(bad ? `rnn-studio: unknown or incomplete option ${bad}` : rest[0] !== 'keras' ? 'rnn-studio: export supports one target: export keras FILE.' : 'rnn-studio: export keras takes one model file.');
     io.err(`Usage:\n${INTEROP_USAGE}`);
     return 2;
   }
-  if (values.strategy && !STRATEGIES.includes(values.strategy)) {
-    io.err(`rnn-studio: --strategy is one of ${STRATEGIES.join(', ')}; got "${values.strategy}".`);
+  if (values.out === '-') {
+    io.err('rnn-studio: export keras writes a folder (train.py, data, requirements); --out takes a folder name.');
     return 2;
   }
   const file = rest[1];
-  const out = values.out ?? defaultScriptPath(file);
-  const result = await orUnreadable(io, exportKerasFile(file, { runDir: values.run, strategy: values.strategy as DistributionStrategy | undefined, dataRoot: values['data-root'] && path.resolve(values['data-root']), outPath: out }));
+  const out = values.out ?? defaultProjectDir(file);
+  const result = await orUnreadable(io, exportKerasProject(file, { runDir: values.run, outDir: out, force: flags.has('force') }));
   if (!result) return 2;
   for (const d of result.diagnostics) io.err(`${file}: ${d}`);
   if (!result.code) return 2;
-  if (!(await write(out, result.code, flags.has('force'), io))) return 2;
-  if (out !== '-') io.err(`Wrote ${out}. Try: python ${out} --summary-only${values.run ? `; python ${out} --weights --predict ...` : ''}`);
+  io.err(`Wrote ${out}/ (train.py, requirements.txt, README.md${result.dataCopies.length ? ', data/' : ''}${values.run ? ', run/' : ''}). Try: cd ${out} && python train.py --summary-only${values.run ? '; python train.py --run' : ''}`);
   return result.diagnostics.length ? 1 : 0;
 }
 
@@ -105,6 +103,7 @@ export async function importCommand(args: string[], io: Output): Promise<number>
   const result = await orUnreadable(io, importFile(file, values.kind as ImportKind | undefined));
   if (!result) return 2;
   for (const d of result.diagnostics) io.err(`${file}: ${d}`);
+  for (const n of result.notes ?? []) io.err(`${file}: note: ${n}`);
   if (!result.modelText) return 1;
   const out = values.out ?? defaultImportPath(file);
   if (!(await write(out, result.modelText, flags.has('force'), io))) return 2;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { formatDiagnostic, formatSummary } from '../core';
-import { defaultImportPath, defaultScriptPath, exportKeras, importFile } from '../interop';
+import { defaultImportPath, defaultProjectDir, exportKeras, exportKerasProject, importFile } from '../interop';
 import { RUN_FILES } from '../runner/runs';
 import { formatLogs } from '../runner/trainerProcess';
 import type { DesignerPanels } from './designerPanel';
@@ -183,9 +183,9 @@ export const COMMANDS: Record<string, Handler> = {
   'rnnStudio.exportKeras': (ctx) => async (uri?: vscode.Uri, target?: vscode.Uri) => {
     const document = await modelDocument(uri);
     if (!document) return undefined;
-    // The newest run whose weights fit this model, so the script can continue from them. Compare
+    // The newest run whose weights fit this model, so the project can continue from them. Compare
     // Cell Types writes its SimpleRNN / LSTM / GRU runs into the same runs folder: those are skipped.
-    const options = { modelPath: document.uri.fsPath, dataRoot: ctx.extensionUri.fsPath };
+    const options = { modelPath: document.uri.fsPath };
     let result: ReturnType<typeof exportKeras> | undefined;
     let runDir: string | undefined;
     const runs = await ctx.training.listRuns(document);
@@ -193,7 +193,7 @@ export const COMMANDS: Record<string, Handler> = {
       const dir = ctx.training.runDir(document, run.id);
       const runModelJson = await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(dir, RUN_FILES.model))).then((b) => Buffer.from(b).toString('utf8'), () => undefined);
       if (runModelJson === undefined) continue;
-      const attempt = exportKeras(document.getText(), { ...options, runDir: dir, runModelJson });
+      const attempt = exportKeras(document.getText(), { ...options, runModelJson });
       if (!attempt.code) break; // the model itself does not export; said below
       if (!attempt.diagnostics.some((d) => d.startsWith('error run-weights'))) {
         result = attempt;
@@ -201,20 +201,32 @@ export const COMMANDS: Record<string, Handler> = {
         break;
       }
     }
-    if (!result && runs.length) ctx.output.appendLine(`export: none of the ${runs.length} run(s) of ${path.basename(document.uri.fsPath)} has weights that fit it as it is now; the script starts from fresh weights.`);
+    if (!result && runs.length) ctx.output.appendLine(`export: none of the ${runs.length} run(s) of ${path.basename(document.uri.fsPath)} has weights that fit it as it is now; the project starts from fresh weights.`);
     result ??= exportKeras(document.getText(), options);
     if (!result.code) {
       void vscode.window.showErrorMessage(`RNN Studio: cannot export: ${result.diagnostics[0] ?? 'the model does not parse'}`);
       return undefined;
     }
-    const destination = target ?? vscode.Uri.file(defaultScriptPath(document.uri.fsPath));
-    await vscode.workspace.fs.writeFile(destination, Buffer.from(result.code));
-    await vscode.window.showTextDocument(destination, { viewColumn: vscode.ViewColumn.Beside });
-    for (const d of result.diagnostics) ctx.output.appendLine(`export: ${d}`);
-    const weights = runDir ? ` Run it with --weights ${runDir} to start from the trained weights.` : '';
-    if (result.diagnostics.length) void vscode.window.showWarningMessage(`RNN Studio: exported with ${result.diagnostics.length} note(s); see the RNN Studio output.`);
-    else void vscode.window.showInformationMessage(`RNN Studio: wrote ${vscode.workspace.asRelativePath(destination)}: python ${path.basename(destination.fsPath)} trains it in Keras.${weights}`);
-    return { uri: destination, diagnostics: result.diagnostics };
+    // The export is a folder (train.py, data/, run/): ask where, FILE's name with -keras by default.
+    const destination =
+      target ??
+      (await vscode.window.showSaveDialog({ title: 'Export to Keras: the project folder to write', defaultUri: vscode.Uri.file(defaultProjectDir(document.uri.fsPath)), saveLabel: 'Export' }));
+    if (!destination) return undefined;
+    let project: Awaited<ReturnType<typeof exportKerasProject>>;
+    try {
+      // The save dialog has asked before replacing; the text is the editor's, saved or not.
+      project = await exportKerasProject(document.uri.fsPath, { modelText: document.getText(), runDir, outDir: destination.fsPath, force: true });
+    } catch (e) {
+      void vscode.window.showErrorMessage(`RNN Studio: cannot export: ${(e as Error).message}`);
+      return undefined;
+    }
+    const readme = vscode.Uri.file(path.join(destination.fsPath, 'README.md'));
+    await vscode.window.showTextDocument(readme, { viewColumn: vscode.ViewColumn.Beside });
+    for (const d of project.diagnostics) ctx.output.appendLine(`export: ${d}`);
+    const weights = runDir ? ` python train.py --run evaluates the trained weights of ${path.basename(runDir)}.` : '';
+    if (project.diagnostics.length) void vscode.window.showWarningMessage(`RNN Studio: exported with ${project.diagnostics.length} note(s); see the RNN Studio output.`);
+    else void vscode.window.showInformationMessage(`RNN Studio: wrote ${vscode.workspace.asRelativePath(destination)}: python train.py trains it in Keras.${weights}`);
+    return { uri: destination, diagnostics: project.diagnostics };
   },
 
   'rnnStudio.importModel': (ctx) => async (source?: vscode.Uri, target?: vscode.Uri) => {
@@ -228,7 +240,9 @@ export const COMMANDS: Record<string, Handler> = {
       await vscode.workspace.fs.writeFile(destination, Buffer.from(result.modelText));
       await vscode.window.showTextDocument(destination);
       for (const d of result.diagnostics) ctx.output.appendLine(`import: ${d}`);
+      for (const n of result.notes ?? []) ctx.output.appendLine(`import: ${n}`);
       if (result.diagnostics.length) void vscode.window.showWarningMessage(`RNN Studio: imported with ${result.diagnostics.length} note(s): ${result.diagnostics[0]}`);
+      else if (result.notes?.length) void vscode.window.showInformationMessage(`RNN Studio: ${result.notes[0]}`);
       return { uri: destination, diagnostics: result.diagnostics };
     } catch (e) {
       void vscode.window.showErrorMessage(`RNN Studio: cannot import ${path.basename(from.fsPath)}: ${(e as Error).message}`);

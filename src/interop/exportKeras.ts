@@ -5,44 +5,61 @@ import type { Diagnostic, LayerInfo, ModelAnalysis } from '../core/types';
 import { DEFAULTS } from '../data/config';
 import { labelEncodingForLoss } from '../data/labels';
 import { PY_COMMON } from './python/common';
-import { PY_MAIN, PY_PREDICT_SERIES, PY_PREDICT_TEXT, PY_STRATEGY, PY_WEIGHTS } from './python/main';
+import { PY_MAIN, PY_PREDICT_SERIES, PY_PREDICT_TEXT, PY_WEIGHTS, PY_WORKERS } from './python/main';
 import { PY_SERIES } from './python/series';
 import { PY_LONG_RANGE, PY_SPAM, PY_TEXT, PY_TEXT_FILES } from './python/text';
 
 /**
- * Model file -> a self-contained Keras 3 Python script (`model.py`): the Sequential model with the
- * same layers, options and names (so `model.summary()` shows RNN Studio's shapes and counts), the
- * compile settings, the data pipeline of `src/data/` written out in Python (same tokenizer, padding,
- * windows, normalisation, and the same seeded splits), training with the same callbacks, a
- * `--strategy` flag for `tf.distribute`, and `--weights RUN_DIR` to load a run's trained weights.
+ * Model file -> a self-contained Keras 3 project folder: `train.py` (the Sequential model with the
+ * same layers, options and names, so `model.summary()` shows RNN Studio's shapes and counts; the
+ * compile settings; the data pipeline of `src/data/` written out in Python, with the same tokenizer,
+ * padding, windows, normalisation and seeded splits; training with the same callbacks, in one process
+ * or data-parallel on several worker processes), `requirements.txt`, `README.md`, the data files it
+ * reads (copied into `data/`) and, from a run, its trained weights (in `run/`).
  *
- * Pure: no file system, no TensorFlow, no vscode. What the script cannot express is returned as a
- * diagnostic (and what Keras would refuse is still written as in the file, so Keras says so too).
+ * Pure: no file system, no TensorFlow, no vscode. It says which files to copy; `files.ts` copies
+ * them. What the script cannot express is returned as a diagnostic (and what Keras would refuse is
+ * still written as in the file, so Keras says so too).
  */
 
-export type DistributionStrategy = 'none' | 'mirrored' | 'multiworker';
-
 export interface ExportKerasOptions {
-  /** The model file's path; relative data paths are relative to its folder. */
+  /** The model file's path (only its name is used: the folder holds no path of this machine). */
   modelPath: string;
-  /** A run folder of this model: `--weights` without a value loads its weights. */
-  runDir?: string;
-  /** Default of the script's `--strategy` flag. */
-  strategy?: DistributionStrategy;
-  /** Default of `--data-root`: a folder whose `node_modules/` (or a parent's) holds the built-in data sets. Default: the model's folder. */
-  dataRoot?: string;
-  /** The text of the run's `model.json`, to check that the run's weights fit this model. */
+  /** The text of the run's `model.json`, when the run's weights go with the export (into `run/`). */
   runModelJson?: string;
-  /** The script's file name, for its usage text. Default `model.py`. */
-  scriptName?: string;
+  /** The run's sample cap, the default of `--max-samples` with `--run` (same tokenizer, same splits). */
+  runMaxSamples?: number;
+}
+
+/** A data file to copy into the project's `data/` folder. */
+export interface DataCopy {
+  /** A path of the model file (relative to its folder), or with `builtin` the name of a built-in data file. */
+  source: string;
+  builtin?: boolean;
+  /** Its path inside `data/`. */
+  target: string;
+  /** The model-file key it came from (for messages). */
+  key: string;
 }
 
 export interface ExportKerasResult {
-  /** The Python script; empty when the text is not a model at all. */
+  /** train.py; empty when the text is not a model at all. */
   code: string;
+  /** requirements.txt and README.md. */
+  requirements: string;
+  readme: string;
+  /** The data files train.py reads. */
+  dataCopies: DataCopy[];
   /** What the script cannot express, or what Keras will refuse, one sentence each. */
   diagnostics: string[];
 }
+
+/** Tested with TensorFlow 2.21 / Keras 3.15; both have wheels for Linux and macOS (arm64), Python 3.10+. */
+export const REQUIREMENTS = `# Keras 3 on TensorFlow (CPU or GPU); tested with tensorflow 2.21.0 and keras 3.15.1.
+tensorflow>=2.16,<3
+keras>=3.3,<4
+numpy>=1.26
+`;
 
 type Json = Record<string, unknown>;
 
@@ -50,16 +67,17 @@ export function exportKeras(modelText: string, options: ExportKerasOptions): Exp
   const analysis = analyzeModel(modelText);
   const diagnostics: string[] = [];
   if (!analysis.parsed || analysis.diagnostics.some((d) => d.code === 'json-syntax')) {
-    return { code: '', diagnostics: analysis.diagnostics.filter((d) => d.severity === 'error').map(describe) };
+    return { code: '', requirements: '', readme: '', dataCopies: [], diagnostics: analysis.diagnostics.filter((d) => d.severity === 'error').map(describe) };
   }
   const model = (parse(modelText, [], { allowTrailingComma: true }) ?? {}) as Json;
   for (const d of analysis.diagnostics) {
     if (d.severity === 'error' || d.code === 'unknown-key') diagnostics.push(describe(d));
   }
-  const ctx: Context = { diagnostics, analysis, model, options };
-  const code = [header(ctx), settings(ctx), buildModelCode(ctx), compileCode(ctx), callbacksCode(ctx), dataCode(ctx), PY_WEIGHTS, predictCode(ctx), PY_STRATEGY, mainCode(ctx)].join('\n');
+  const dataCopies = planDataCopies(model);
+  const ctx: Context = { diagnostics, analysis, model, options, dataCopies };
+  const code = [header(ctx), settings(ctx), buildModelCode(ctx), compileCode(ctx), callbacksCode(ctx), dataCode(ctx), PY_WEIGHTS, predictCode(ctx), PY_WORKERS, mainCode(ctx)].join('\n');
   if (options.runModelJson !== undefined) checkRunWeights(ctx, options.runModelJson);
-  return { code: code.replace(/[ \t]+\n/g, '\n').replace(/\n{4,}/g, '\n\n\n'), diagnostics };
+  return { code: code.replace(/[ \t]+\n/g, '\n').replace(/\n{4,}/g, '\n\n\n'), requirements: REQUIREMENTS, readme: projectReadme(ctx), dataCopies, diagnostics };
 }
 
 interface Context {
@@ -67,6 +85,28 @@ interface Context {
   analysis: ModelAnalysis;
   model: Json;
   options: ExportKerasOptions;
+  dataCopies: DataCopy[];
+}
+
+const BUILTIN_FILES: Record<string, string> = { spam_assassin: 'spam-assassin.json.gz', seattle_weather: 'seattle-weather.csv' };
+
+/** The files the data section reads, and where they go in data/ (by their own names). */
+function planDataCopies(model: Json): DataCopy[] {
+  const data = model.data && typeof model.data === 'object' ? (model.data as Json) : undefined;
+  if (!data) return [];
+  if (data.source === 'builtin') {
+    const file = BUILTIN_FILES[String(data.dataset)];
+    return file ? [{ source: file, builtin: true, target: file, key: 'data.dataset' }] : [];
+  }
+  const copies: DataCopy[] = [];
+  for (const key of ['path', 'test_path'] as const) {
+    const p = data[key];
+    if (typeof p !== 'string' || !p) continue;
+    let target = baseName(p.replace(/[\\/]+$/, '')) || key;
+    if (copies.some((c) => c.target === target)) target = `${key === 'test_path' ? 'test-' : ''}${target}`;
+    copies.push({ source: p, target, key: `data.${key}` });
+  }
+  return copies;
 }
 
 function describe(d: Diagnostic): string {
@@ -113,37 +153,38 @@ function baseName(p: string): string {
 
 function header(ctx: Context): string {
   const { analysis, model, options } = ctx;
-  const script = options.scriptName ?? 'model.py';
   const description = typeof model.description === 'string' ? `\n\n${wrap(docText(model.description), 96)}` : '';
+  const hasRun = options.runModelJson !== undefined;
   const predictWhat = dataKindOf(model) === 'timeseries' ? 'recent.csv' : '"some text"';
   return `#!/usr/bin/env python3
-"""${docText(analysis.name)}: a Keras 3 script exported by RNN Studio from ${docText(baseName(options.modelPath))}.${description}
+"""${docText(analysis.name)}: a Keras 3 project exported by RNN Studio from ${docText(baseName(options.modelPath))}.${description}
 
 It builds the same model RNN Studio shows (same layers, options and names, so model.summary()
 prints the same shapes and parameter counts), compiles it the same way and trains it on the same
-data: the pipeline below reproduces RNN Studio's (tokenizer, padding, windows, normalisation, and
-the train / validation / test splits with the same seeded shuffle). It needs nothing but
-TensorFlow 2.16 or later (Keras 3); it was exported for TensorFlow 2.21 with Keras 3.15.
+data (in data/): the pipeline below reproduces RNN Studio's (tokenizer, padding, windows,
+normalisation, and the train / validation / test splits with the same seeded shuffle).
 
-Usage:
-  python ${script}                                train as the model file says
-  python ${script} --epochs 1 --max-samples 500   a quick run
-  python ${script} --strategy mirrored            train on all GPUs of this machine
-  python ${script} --strategy multiworker         train on several machines (set TF_CONFIG on each)
-  python ${script} --weights RUN_DIR --predict ${predictWhat}
-                                                  predict with the weights of an RNN Studio run
-  python ${script} --summary-only                 print model.summary() and exit
+Usage (README.md says more):
+  python train.py                                 train as the model file says; saves model.keras
+  python train.py --epochs 1 --max-samples 512    a quick run
+  python train.py --workers HOST:PORT,HOST:PORT --worker-index I
+                                                  one of several data-parallel workers (0 saves)${hasRun ? `
+  python train.py --run                           the RNN Studio run's weights (run/): test metrics
+  python train.py --run --predict ${predictWhat}` : ''}
+  python train.py --summary-only                  print model.summary() and exit
 """
 
 import argparse
-import contextlib
 import csv
 import io
 import json
 import math
 import os
 import re
+import signal
+import socket
 import sys
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -199,16 +240,15 @@ function settings(ctx: Context): string {
   const lines = [
     '# ---- Settings of the model file ---------------------------------------------------------------',
     '',
-    `MODEL_FILE = ${py(options.modelPath)}`,
-    'MODEL_DIR = os.path.dirname(os.path.abspath(MODEL_FILE))  # relative data paths start here (--model-dir)',
-    `DATA_ROOT = ${options.dataRoot ? py(options.dataRoot) : 'MODEL_DIR'}  # node_modules/ with the built-in data sets is here or above (--data-root)`,
-    `RUN_DIR = ${py(options.runDir ?? null)}  # --weights without a value loads this run's weights`,
+    'HERE = os.path.dirname(os.path.abspath(__file__))',
+    'DATA_DIR = os.path.join(HERE, "data")  # the data files; paths in DATA are relative to it (--data-dir)',
+    `RUN_DIR = ${options.runModelJson !== undefined ? 'os.path.join(HERE, "run")' : 'None'}  # --run without a value loads this run's weights`,
     '',
     `INPUT_SHAPE = ${py(shape, true)}`,
     `INPUT_DTYPE = ${py(typeof input.dtype === 'string' ? input.dtype : 'float32')}`,
     '',
     data ? '# "data": absent keys take RNN Studio\'s defaults (those of Keras\' Tokenizer and pad_sequences).' : '# The model file has no "data" section: the script builds the model but has nothing to train on.',
-    `DATA = ${pyDict(data ?? {}, '')}`,
+    `DATA = ${pyDict(portableData(ctx, data), '')}`,
     `SEED = ${py(seed)}  # data.seed, else training.seed, else ${DEFAULTS.seed}: the seed of the data shuffle and splits`,
     `LABEL_ENCODING = ${py(encoding)}  # how labels become y, from the loss`,
     '',
@@ -216,6 +256,13 @@ function settings(ctx: Context): string {
     `TRAINING = ${pyDict(trainingSettings, '')}`,
   ];
   return lines.join('\n') + '\n';
+}
+
+/** The data section with its file paths as copied into data/. */
+function portableData(ctx: Context, data: Json | undefined): Json {
+  const out: Json = { ...(data ?? {}) };
+  for (const copy of ctx.dataCopies) if (!copy.builtin) out[copy.key.slice('data.'.length)] = copy.target;
+  return out;
 }
 
 /** A dict literal, one key per line when long. */
@@ -414,8 +461,9 @@ function mainCode(ctx: Context): string {
   const series = kind === 'timeseries';
   const identity = data.dataset === 'long_range_memory';
   const replacements: Record<string, string> = {
-    STRATEGY: py(ctx.options.strategy ?? 'none'),
-    RUN_HELP: ctx.options.runDir ? ` (without a value: ${ctx.options.runDir.replace(/%/g, '%%')})` : '',
+    RUN_HELP: ctx.options.runModelJson !== undefined ? ' (without a value: run/, exported with this project); evaluates, or trains on with --epochs' : '',
+    RUN_EPOCHS: '; 0 with --run',
+    RUN_SAMPLES: ctx.options.runMaxSamples !== undefined ? `; with --run: the run's ${ctx.options.runMaxSamples}` : '',
     PREDICT_METAVAR: py(series ? 'CSV' : 'TEXT'),
     PREDICT_HELP: py(series
       ? 'CSV files with at least the last window rows of the input columns: print the forecast'
@@ -454,4 +502,96 @@ function checkRunWeights(ctx: Context, runModelJson: string): void {
   if (problems.length) {
     ctx.diagnostics.push(`error run-weights: the run's weights do not fit this model (was it trained from another model?): ${problems.join('; ')}.`);
   }
+}
+
+// ---- the project's README ----------------------------------------------------------------------
+
+function projectReadme(ctx: Context): string {
+  const { analysis, options } = ctx;
+  const hasRun = options.runModelJson !== undefined;
+  const data = ctx.dataCopies.length
+    ? ctx.dataCopies.map((c) => `- \`data/${c.target}\`: ${c.builtin ? 'the built-in data set, as RNN Studio ships it' : `\`${c.key}\` of the model file`}`).join('\n')
+    : '- none: the data are generated by `train.py` (or the model file has no data section)';
+  return `# ${analysis.name}: a Keras 3 project exported by RNN Studio
+
+From \`${baseName(options.modelPath)}\`. Nothing here refers to the machine it was exported on: copy
+the folder anywhere (Linux or macOS, Python 3.10 or later).
+
+## Contents
+
+- \`train.py\`: the model (\`build_model\`), its compile settings, the data pipeline (RNN Studio's
+  tokenizer, padding, windows, normalisation and seeded splits, bit for bit) and training.
+- \`requirements.txt\`: TensorFlow and Keras 3 from PyPI.
+${data}${hasRun ? `
+- \`run/\`: the trained weights of an RNN Studio run (\`model.json\`, \`weights.bin\`), its tokenizer or
+  scaling (\`preprocessor.json\`) and the settings that produced them (\`settings.json\`: sample cap,
+  seed, test metrics).` : ''}
+
+## Train
+
+\`\`\`
+python3 -m venv .venv && . .venv/bin/activate
+pip install -r requirements.txt
+python train.py                                # as the model file says; saves model.keras
+python train.py --epochs 1 --max-samples 512   # a quick run
+python train.py --summary-only                 # model.summary() only
+${hasRun ? `python train.py --run                          # the run's weights: its test metrics again
+python train.py --run --predict ${dataKindOf(ctx.model) === 'timeseries' ? 'recent.csv' : '"some text"'}
+` : ''}\`\`\`
+
+\`--save PATH\` (default \`model.keras\`) and \`--log PATH\` (default \`training-log.csv\`) say where the
+model and the epoch log go; \`python train.py --help\` lists every option.
+
+## Several workers (data parallel)
+
+Every worker runs the same command with the same \`--workers\` list and its own \`--worker-index\`;
+worker 0 is the chief, the only one that prints the log and saves the model. Each worker trains on
+its share of every batch (\`--batch-size\` is the global batch), so the result matches one process.
+On one machine:
+
+\`\`\`
+python train.py --workers 127.0.0.1:12345,127.0.0.1:12346 --worker-index 0 &
+python train.py --workers 127.0.0.1:12345,127.0.0.1:12346 --worker-index 1
+\`\`\`
+
+A worker that cannot reach its peers gives up after \`--timeout\` seconds (default 120) with a message
+naming them; SIGTERM stops a worker at any time.
+
+Slurm (one task per node):
+
+\`\`\`
+#SBATCH --nodes=2 --ntasks-per-node=1
+WORKERS=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | sed 's/$/:12345/' | paste -sd, -)
+srun bash -c "python train.py --workers $WORKERS --worker-index \\$SLURM_PROCID"
+\`\`\`
+
+Kubernetes (an indexed Job with a headless Service \`train\` so pods have stable names):
+
+\`\`\`yaml
+apiVersion: batch/v1
+kind: Job
+metadata: { name: train }
+spec:
+  completions: 2
+  parallelism: 2
+  completionMode: Indexed
+  template:
+    spec:
+      subdomain: train
+      restartPolicy: Never
+      containers:
+        - name: worker
+          image: python:3.12
+          workingDir: /project          # this folder, mounted or baked into the image
+          command: ["bash", "-c", "pip install -r requirements.txt && python train.py --workers train-0.train:12345,train-1.train:12345 --worker-index $JOB_COMPLETION_INDEX --save /out/model.keras"]
+\`\`\`
+
+Why this engine: Keras 3's \`model.fit\` fails under TensorFlow's \`MultiWorkerMirroredStrategy\` with more
+than one worker (keras-team/keras#20585). A short custom training step under the same strategy works
+(tested: two workers end with the same weights as one) and keeps one backend and one dependency,
+TensorFlow, whose wheels cover Linux and macOS. Each worker computes the gradient of its share of the
+batch and the Keras optimizer all-reduces the gradients over gRPC, so every worker applies the same
+update. With one process, \`train.py\` uses plain \`model.fit\` with the
+model file's callbacks; with several workers, every epoch runs (no early stopping).
+`;
 }

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { exportKeras, type DistributionStrategy, type ExportKerasResult } from './exportKeras';
-import { importModel, type ImportKind, type ImportResult } from './importModel';
-import { readZipEntry } from './zip';
+import { exportKeras, type ExportKerasResult } from './exportKeras';
+import { importModel, weightsLeftBehind, type ImportKind, type ImportResult } from './importModel';
+import { readZipEntry, zipEntries } from './zip';
 
 /**
  * The file side of Keras interop, for the CLI and the extension: reading a `.keras` archive or a
@@ -13,7 +13,7 @@ import { readZipEntry } from './zip';
 export class InteropFileError extends Error {}
 
 /** What to import from a file: a `.keras` archive's config.json, or the JSON file itself. */
-export async function readImportSource(file: string): Promise<{ text: string; kind?: ImportKind }> {
+export async function readImportSource(file: string): Promise<{ text: string; kind?: ImportKind; weights?: string }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -28,7 +28,8 @@ export async function readImportSource(file: string): Promise<{ text: string; ki
       throw new InteropFileError(`${file}: ${(e as Error).message}`);
     }
     if (!config) throw new InteropFileError(`${file} is a ZIP archive without config.json, so not a Keras 3 .keras file.`);
-    return { text: config.toString('utf8'), kind: 'keras-archive-config' };
+    const weights = zipEntries(bytes).find((e) => /\.h5$/.test(e.name))?.name;
+    return { text: config.toString('utf8'), kind: 'keras-archive-config', weights };
   }
   if (/\.(h5|hdf5)$/i.test(file)) throw new InteropFileError(`${file}: HDF5 (.h5) models cannot be read; in Python, save the model as .keras or write model.to_json() to a file.`);
   return { text: bytes.toString('utf8').replace(/^\ufeff/, '') };
@@ -36,7 +37,9 @@ export async function readImportSource(file: string): Promise<{ text: string; ki
 
 export async function importFile(file: string, kind?: ImportKind): Promise<ImportResult> {
   const source = await readImportSource(file);
-  return importModel(source.text, kind ?? source.kind);
+  const result = importModel(source.text, kind ?? source.kind);
+  if (source.weights && result.modelText) result.notes = [...(result.notes ?? []), weightsLeftBehind(`${source.weights} in ${path.basename(file)}`)];
+  return result;
 }
 
 /** The folder of the installed RNN Studio package (its node_modules hold the built-in data sets). */
@@ -58,42 +61,106 @@ export function packageRoot(from = __dirname): string | undefined {
 }
 
 export interface ExportFileOptions {
+  /** A run folder of the model: its weights and settings go into the project's run/. */
   runDir?: string;
-  strategy?: DistributionStrategy;
-  dataRoot?: string;
-  /** Where the script will be written (for its usage text). */
-  outPath?: string;
+  /** The project folder to write. */
+  outDir: string;
+  /** Write into an existing, non-empty folder. */
+  force?: boolean;
+  /** The model's text when it differs from the file (an editor with unsaved changes). */
+  modelText?: string;
 }
 
-/** Reads a model file (and the run's model.json) and exports it. */
-export async function exportKerasFile(modelPath: string, options: ExportFileOptions = {}): Promise<ExportKerasResult> {
-  let modelText: string;
+export interface ExportProjectResult extends ExportKerasResult {
+  outDir: string;
+}
+
+/** What of a run's metrics.json goes with its weights: what produced them, no path of this machine. */
+interface RunMetricsFile {
+  maxSamples?: number;
+  seed?: number;
+  epochs?: number;
+  testMetrics?: Record<string, number>;
+  backend?: string;
+}
+
+/**
+ * Reads a model file (and a run folder) and writes the Keras project folder: train.py,
+ * requirements.txt, README.md, data/ and run/. Throws InteropFileError (nothing written) when an
+ * input cannot be read or the folder is in the way; the model's own problems are diagnostics.
+ */
+export async function exportKerasProject(modelPath: string, options: ExportFileOptions): Promise<ExportProjectResult> {
+  let modelText = options.modelText;
   try {
-    modelText = await readFile(modelPath, 'utf8');
+    modelText ??= await readFile(modelPath, 'utf8');
   } catch (e) {
     throw new InteropFileError(`cannot read ${modelPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   let runModelJson: string | undefined;
+  let runMetrics: RunMetricsFile = {};
   if (options.runDir) {
     try {
       runModelJson = await readFile(path.join(options.runDir, 'model.json'), 'utf8');
     } catch {
       throw new InteropFileError(`${options.runDir} is not a run folder of RNN Studio (no model.json).`);
     }
+    runMetrics = await readFile(path.join(options.runDir, 'metrics.json'), 'utf8').then((t) => JSON.parse(t) as RunMetricsFile, () => ({}));
   }
-  return exportKeras(modelText, {
-    modelPath: path.resolve(modelPath),
-    runDir: options.runDir && path.resolve(options.runDir),
-    strategy: options.strategy,
-    dataRoot: options.dataRoot ?? packageRoot(),
-    runModelJson,
-    scriptName: options.outPath && options.outPath !== '-' ? path.basename(options.outPath) : undefined,
-  });
+  const result = exportKeras(modelText, { modelPath, runModelJson, runMaxSamples: runMetrics.maxSamples });
+  const outDir = options.outDir;
+  if (!result.code) return { ...result, outDir };
+  if (existsSync(outDir) && (await readdir(outDir)).length > 0 && !options.force) {
+    throw new InteropFileError(`${outDir} exists and is not empty; pass --force to write into it, or --out another folder.`);
+  }
+  // Sources first: a missing data file is a diagnostic, and the project is still written.
+  const modelDir = path.dirname(path.resolve(modelPath));
+  const copies: { from: string; to: string }[] = [];
+  for (const copy of result.dataCopies) {
+    const from = copy.builtin ? builtinDataFile(copy.source) : path.resolve(modelDir, copy.source);
+    if (from && existsSync(from)) copies.push({ from, to: path.join(outDir, 'data', copy.target) });
+    else result.diagnostics.push(copy.builtin
+      ? `error data-missing at ${copy.key}: the built-in data file ${copy.source} was not found (run npm run build in RNN Studio's folder); train.py expects it in data/.`
+      : `error data-missing at ${copy.key}: ${from} does not exist; train.py expects it at data/${copy.target} (or pass --data-dir).`);
+  }
+  try {
+    await mkdir(path.join(outDir, 'data'), { recursive: true });
+    await writeFile(path.join(outDir, 'train.py'), result.code);
+    await writeFile(path.join(outDir, 'requirements.txt'), result.requirements);
+    await writeFile(path.join(outDir, 'README.md'), result.readme);
+    for (const c of copies) await cp(c.from, c.to, { recursive: true, force: true });
+    if (options.runDir) await copyRun(options.runDir, path.join(outDir, 'run'), runModelJson!, runMetrics);
+  } catch (e) {
+    throw new InteropFileError(`cannot write ${outDir}: ${(e as Error).message}`);
+  }
+  return { ...result, outDir };
 }
 
-/** `examples/spam-lstm.rnn.json` -> `examples/spam-lstm.py`. */
-export function defaultScriptPath(modelPath: string): string {
-  return path.join(path.dirname(modelPath), `${path.basename(modelPath).replace(/(\.rnn)?\.jsonc?$/i, '')}.py`);
+/** The run's weights (the TF.js layers format), its preprocessor and the settings that produced them. */
+async function copyRun(runDir: string, target: string, modelJson: string, metrics: RunMetricsFile): Promise<void> {
+  await mkdir(target, { recursive: true });
+  const manifest = (JSON.parse(modelJson) as { weightsManifest?: { paths?: string[] }[] }).weightsManifest ?? [];
+  const files = ['model.json', 'preprocessor.json', 'history.json', ...manifest.flatMap((g) => g.paths ?? [])];
+  for (const f of files) if (existsSync(path.join(runDir, f))) await cp(path.join(runDir, f), path.join(target, f));
+  const settings = {
+    run: path.basename(runDir),
+    max_samples: metrics.maxSamples ?? null,
+    seed: metrics.seed ?? null,
+    epochs: metrics.epochs ?? null,
+    backend: metrics.backend ?? null,
+    test_metrics: metrics.testMetrics ?? null,
+  };
+  await writeFile(path.join(target, 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
+}
+
+/** A built-in data file in the compact form RNN Studio ships (dist/data of the installed package). */
+function builtinDataFile(name: string): string | undefined {
+  const root = packageRoot();
+  return root ? path.join(root, 'dist', 'data', name) : undefined;
+}
+
+/** `examples/spam-lstm.rnn.json` -> `examples/spam-lstm-keras`. */
+export function defaultProjectDir(modelPath: string): string {
+  return path.join(path.dirname(modelPath), `${path.basename(modelPath).replace(/(\.rnn)?\.jsonc?$/i, '')}-keras`);
 }
 
 /** `downloads/model.keras` -> `downloads/model.rnn.json`. */

@@ -29,6 +29,8 @@ export interface ImportResult {
   modelText: string;
   /** Everything outside schema v1, named, one sentence each. */
   diagnostics: string[];
+  /** What the import leaves behind by design (trained weights): said, but not a problem of the model. */
+  notes?: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -144,7 +146,8 @@ export function importModel(input: string, kind?: ImportKind): ImportResult {
   if (compile && Object.keys(compile).length) props.push(`  "compile": ${inlineJson(compile)}`);
   lines.push(props.join(',\n'));
   lines.push('}');
-  return { modelText: lines.join('\n') + '\n', diagnostics: imp.diagnostics };
+  const weightsNote = !ownRun && Array.isArray(root.weightsManifest) && root.weightsManifest.length > 0 ? [weightsLeftBehind('weightsManifest')] : [];
+  return { modelText: lines.join('\n') + '\n', diagnostics: imp.diagnostics, notes: weightsNote };
 }
 
 function fail(imp: Importer, message: string): ImportResult {
@@ -573,15 +576,22 @@ function convertLayer(entry: LayerEntry, index: number, imp: Importer, wrapper?:
   return orderKeys(layer, props);
 }
 
+/** The sentence for trained weights an import does not carry over. */
+export function weightsLeftBehind(what: string): string {
+  return `The trained weights (${what}) were not imported: the .rnn.json holds the architecture and settings, and RNN Studio trains it afresh.`;
+}
+
 /** Keras 3 writes the backward copy of a Bidirectional; it must mirror the forward one. */
 function checkBackwardLayer(forward: Json, backward: Json, where: string, imp: Importer): void {
-  const f = isObject(forward.config) ? { ...forward.config } : {};
-  const b = isObject(backward.config) ? { ...backward.config } : {};
-  for (const c of [f, b]) {
+  // Names, go_backwards and the initializers' shared_object_id (Keras' serialisation bookkeeping,
+  // numbered per object) differ between the two copies even when they mirror each other.
+  const comparable = (layer: Json) => {
+    const c: Json = isObject(layer.config) ? { ...layer.config } : {};
     delete c.name;
     delete c.go_backwards;
-  }
-  if (forward.class_name !== backward.class_name || JSON.stringify(f) !== JSON.stringify(b)) {
+    return JSON.stringify(c, (key, value) => (key === 'shared_object_id' ? undefined : value));
+  };
+  if (forward.class_name !== backward.class_name || comparable(forward) !== comparable(backward)) {
     imp.note(`${cap(where)} has a backward_layer that differs from its forward layer; schema v1 mirrors the forward layer, so the backward layer was not kept.`);
   }
 }

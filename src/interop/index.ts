@@ -1,8 +1,8 @@
 /**
- * Keras interop: export a model file to a runnable Keras 3 script (with a run's trained weights),
+ * Keras interop: export a model file to a self-contained Keras 3 project (with a run's trained weights),
  * import Keras and TF.js models. `exportKeras` and `importModel` are pure; `files` reads files.
  */
-export { exportKeras, py, type DistributionStrategy, type ExportKerasOptions, type ExportKerasResult } from './exportKeras';
+export { exportKeras, py, REQUIREMENTS, type DataCopy, type ExportKerasOptions, type ExportKerasResult } from './exportKeras';
 export { importModel, type ImportKind, type ImportResult } from './importModel';
-export { defaultImportPath, defaultScriptPath, exportKerasFile, importFile, InteropFileError, packageRoot, readImportSource, type ExportFileOptions } from './files';
+export { defaultImportPath, defaultProjectDir, exportKerasProject, importFile, InteropFileError, packageRoot, readImportSource, type ExportFileOptions, type ExportProjectResult } from './files';
 export { readZipEntry, zipEntries } from './zip';

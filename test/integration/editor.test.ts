@@ -254,13 +254,18 @@ describe('commands and status bar', () => {
 describe('Keras interop commands', () => {
   afterEach(closeAll);
 
-  it('Export to Keras writes a runnable script beside the model with the same layers and names', async () => {
-    const editor = await openExample('imdb-bilstm-stacked.rnn.json');
-    const result = await vscode.commands.executeCommand<{ uri: vscode.Uri; diagnostics: string[] }>('rnnStudio.exportKeras', editor.document.uri);
+  it('Export to Keras writes a project folder (train.py, requirements, README, the built-in data) and opens its README', async () => {
+    const editor = await openExample('spam-lstm.rnn.json');
+    const target = workspaceUri('scratch', `spam-keras-${Date.now()}`);
+    const result = await vscode.commands.executeCommand<{ uri: vscode.Uri; diagnostics: string[] }>('rnnStudio.exportKeras', editor.document.uri, target);
     assert.deepEqual(result.diagnostics, []);
-    assert.match(result.uri.fsPath, /imdb-bilstm-stacked-\d+\.py$/);
-    const code = Buffer.from(await vscode.workspace.fs.readFile(result.uri)).toString('utf8');
-    for (const expected of ['keras.Sequential', 'name="bidirectional"', 'name="lstm_1"', 'MirroredStrategy', 'EarlyStopping']) assert.ok(code.includes(expected), expected);
+    assert.equal(result.uri.toString(), target.toString());
+    const read = async (...p: string[]) => Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(target, ...p))).toString('utf8');
+    const code = await read('train.py');
+    for (const expected of ['keras.Sequential', 'name="bidirectional"', 'MultiWorkerMirroredStrategy', 'EarlyStopping', '--workers']) assert.ok(code.includes(expected), expected);
+    assert.match(await read('requirements.txt'), /^tensorflow>=/m);
+    assert.ok((await vscode.workspace.fs.stat(vscode.Uri.joinPath(target, 'data', 'spam-assassin.json.gz'))).size > 1_000_000, 'the built-in data set is in data/');
+    await waitFor('the README beside', () => vscode.window.visibleTextEditors.some((e) => e.document.uri.fsPath === vscode.Uri.joinPath(target, 'README.md').fsPath));
   });
 
   it('Import turns a Keras model JSON into a model file', async () => {

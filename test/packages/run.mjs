@@ -288,33 +288,38 @@ async function packageSession(pkg) {
       await screenshot(page, 'memory');
     });
 
-    await step('Export to Keras from the palette writes the script beside the model with the trained run\'s weights', async () => {
+    await step('Export to Keras from the palette writes the project folder spam-lstm-keras/ with the trained run\'s weights', async () => {
       await openFile(page, 'spam-lstm.rnn.json');
-      const before = new Set(readdirSync(ws));
+      const folder = path.join(ws, 'spam-lstm-keras');
       await runCommand(page, 'RNN Studio: Export to Keras');
-      const name = await until('spam-lstm*.py beside the model', () => readdirSync(ws).find((f) => /^spam-lstm.*\.py$/.test(f) && !before.has(f) && statSync(path.join(ws, f)).size > 0), { timeout: 30_000 });
-      script = path.join(ws, name);
+      // The save dialog (VS Code's simple file dialog here) proposes spam-lstm-keras: accept it.
+      await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 15_000 });
+      await sleep(300);
+      await page.keyboard.press('Enter');
+      await until('spam-lstm-keras/train.py', () => existsSync(path.join(folder, 'train.py')) && existsSync(path.join(folder, 'README.md')), { timeout: 60_000 });
+      script = path.join(folder, 'train.py');
       const code = readFileSync(script, 'utf8');
-      await page.waitForSelector(`.tab[aria-label^="${name}"]`, { timeout: 15_000 });
+      await page.waitForSelector('.tab[aria-label^="README.md"]', { timeout: 15_000 });
       await sleep(500);
       await screenshot(page, 'export');
       assert(/import keras|from tensorflow import keras/.test(code), 'a Keras script');
-      const runDir = /^RUN_DIR = (.*?)\s+#/m.exec(code)?.[1];
-      assert(trained && runDir?.includes(trained.run), `RUN_DIR is the trained run ${trained?.run}, not a compared cell's: ${runDir}`);
+      assert(existsSync(path.join(folder, 'data', 'spam-assassin.json.gz')), 'the built-in data set in data/');
+      const settings = JSON.parse(readFileSync(path.join(folder, 'run', 'settings.json'), 'utf8'));
+      assert(trained && settings.run === trained.run, `run/ holds the trained run ${trained?.run}, not a compared cell's: ${settings.run}`);
       const notes = (await notifications(page)).filter((n) => /RNN Studio/.test(n));
       assert(!notes.some((n) => /exported with \d+ note/.test(n)), `export without notes: ${notes.join(' | ')}`);
     });
 
-    await step('the exported script finds the built-in data set (python --dump-data, when a Keras venv is here)', async () => {
+    await step('the exported project reads its own copy of the built-in data set (python train.py --dump-data, when a Keras venv is here)', async () => {
       const python = [path.join(root, '.venv-keras', 'bin', 'python')].find((p) => existsSync(p));
-      assert(script && existsSync(script), 'spam-lstm.py exported');
+      assert(script && existsSync(script), 'spam-lstm-keras/train.py exported');
       if (!python) {
         console.log('# no .venv-keras here: skipped running the exported script');
         return;
       }
       const r = spawnSync(python, [script, '--dump-data', path.join(ws, 'dump.json'), '--max-samples', '200'], { cwd: ws, encoding: 'utf8', timeout: 180_000, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
       const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-4).join('\n');
-      assert(r.status === 0 && existsSync(path.join(ws, 'dump.json')), `python ${path.basename(script)} --dump-data exited ${r.status}:\n${tail}`);
+      assert(r.status === 0 && existsSync(path.join(ws, 'dump.json')), `python ${path.relative(ws, script)} --dump-data exited ${r.status}:\n${tail}`);
     });
 
     await step('RNN Studio: Train trains the Seattle weather model on the built-in CSV', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -223,23 +223,64 @@ describe('CLI: rnn-studio import / export keras (no Python needed)', () => {
     assert.match(f.out.join('\n'), /"name": "spam-lstm"/);
   });
 
-  it('export keras: writes the script; 1 with diagnostics; 2 for bad usage or a missing file', async () => {
+  it('export keras: writes a project folder; 1 with diagnostics; 2 for bad usage, a missing file or a folder in the way', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rnn-export-'));
     const a = io();
-    const out = path.join(dir, 'model.py');
-    assert.equal(await exportCommand(['keras', path.join(repoRoot, 'examples', 'spam-lstm.rnn.json'), '--out', out, '--strategy', 'mirrored'], a.io), 0, a.err.join('\n'));
-    const code = readFileSync(out, 'utf8');
-    assert.match(code, /default="mirrored"/);
-    assert.match(code, /python model\.py --summary-only/);
-    assert.match(code, new RegExp(`DATA_ROOT = ${JSON.stringify(repoRoot).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    const out = path.join(dir, 'spam-keras');
+    assert.equal(await exportCommand(['keras', path.join(repoRoot, 'examples', 'spam-lstm.rnn.json'), '--out', out], a.io), 0, a.err.join('\n'));
+    assert.deepEqual(readdirSync(out).sort(), ['README.md', 'data', 'requirements.txt', 'train.py']);
+    const code = readFileSync(path.join(out, 'train.py'), 'utf8');
+    assert.match(code, /python train\.py --workers HOST:PORT,HOST:PORT --worker-index I/);
+    assert.match(code, /^DATA_DIR = os\.path\.join\(HERE, "data"\)/m);
+    for (const f of ['train.py', 'README.md']) assert.ok(!readFileSync(path.join(out, f), 'utf8').includes(repoRoot), `${f} names no path of this machine`);
+    assert.ok(statSync(path.join(out, 'data', 'spam-assassin.json.gz')).size > 1_000_000, 'the built-in data set');
+    assert.match(readFileSync(path.join(out, 'requirements.txt'), 'utf8'), /^tensorflow>=2\.16,<3$/m);
+    const again = io();
+    assert.equal(await exportCommand(['keras', path.join(repoRoot, 'examples', 'spam-lstm.rnn.json'), '--out', out], again.io), 2, 'no writing into a full folder without --force');
+    assert.match(again.err.join('\n'), /exists and is not empty; pass --force/);
     const b = io();
-    assert.equal(await exportCommand(['keras', path.join(repoRoot, 'examples', 'mistake-stacked-lstm.rnn.json'), '--out', path.join(dir, 'm.py')], b.io), 1);
+    assert.equal(await exportCommand(['keras', path.join(repoRoot, 'examples', 'mistake-stacked-lstm.rnn.json'), '--out', path.join(dir, 'm')], b.io), 1);
     assert.match(b.err.join('\n'), /missing-return-sequences/);
+    // A data file the model names but that does not exist: said, and the project is still written.
+    const c = io();
+    assert.equal(await exportCommand(['keras', path.join(repoRoot, 'examples', 'imdb-lstm.rnn.json'), '--out', path.join(dir, 'imdb')], c.io), 1);
+    assert.match(c.err.join('\n'), /error data-missing at data\.path: .* does not exist; train\.py expects it at data\/aclImdb/);
+    assert.ok(existsSync(path.join(dir, 'imdb', 'train.py')));
     assert.equal((await exportCommand(['tensorflow', 'x.rnn.json'], io().io)), 2);
     assert.equal((await exportCommand(['keras', path.join(dir, 'none.rnn.json')], io().io)), 2);
-    assert.equal((await exportCommand(['keras', out, '--strategy', 'tpu'], io().io)), 2);
+    assert.equal((await exportCommand(['keras', path.join(repoRoot, 'examples', 'spam-lstm.rnn.json'), '--strategy', 'mirrored'], io().io)), 2, '--strategy is gone');
+    assert.equal((await exportCommand(['keras', path.join(repoRoot, 'examples', 'spam-lstm.rnn.json'), '--out', '-'], io().io)), 2, 'a folder, not standard output');
     const runDir = path.join(dir, 'not-a-run');
-    assert.equal((await exportCommand(['keras', path.join(repoRoot, 'examples', 'spam-lstm.rnn.json'), '--run', runDir, '--out', '-'], io().io)), 2);
+    const d = io();
+    assert.equal((await exportCommand(['keras', path.join(repoRoot, 'examples', 'spam-lstm.rnn.json'), '--run', runDir, '--out', path.join(dir, 'r')], d.io)), 2);
+    assert.match(d.err.join('\n'), /not-a-run is not a run folder of RNN Studio/);
+    rmSync(dir, { recursive: true, force: true }); // the projects hold a copy of the 8 MB data set
+  });
+
+  it('import of a .keras archive: exit 0, and a note that its trained weights stay behind', async () => {
+    const a = io();
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'rnn-import-')), 'lrm.rnn.json');
+    assert.equal(await importCommand([path.join(fixtures, 'special', 'long-range-memory.keras'), '--out', out], a.io), 0);
+    assert.match(a.err.join('\n'), /note: The trained weights \(model\.weights\.h5 in long-range-memory\.keras\) were not imported/);
+  });
+});
+
+describe('import: Bidirectional as Keras saves it', () => {
+  it('initializers with their own shared_object_id in the forward and backward copies are no difference', () => {
+    const model = JSON.parse(readFileSync(path.join(fixtures, 'keras', 'imdb-bidirectional.json'), 'utf8'));
+    let id = 140_000;
+    const number = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(number);
+      else if (node && typeof node === 'object') {
+        const o = node as Record<string, unknown>;
+        if (typeof o.class_name === 'string' && /Initializer|Orthogonal|GlorotUniform|Zeros|Ones/.test(String(o.class_name))) o.shared_object_id = id++;
+        Object.values(o).forEach(number);
+      }
+    };
+    number(model);
+    assert.ok(id > 140_002, 'the fixture has initializers');
+    const result = importModel(JSON.stringify(model), 'keras-archive-config');
+    assert.deepEqual(result.diagnostics, []);
   });
 });
 
@@ -272,14 +313,14 @@ describe('export: what the script cannot express is a diagnostic', () => {
       ['dense/kernel', [32, 1]],
       ['dense/bias', [1]],
     ]);
-    assert.deepEqual(exportKeras(model, { modelPath: '/m.rnn.json', runDir: '/run', runModelJson: good }).diagnostics, []);
+    assert.deepEqual(exportKeras(model, { modelPath: '/m.rnn.json', runModelJson: good }).diagnostics, []);
     const bad = manifest([
       ['embedding/embeddings', [10, 8]],
       ['gru/kernel', [8, 96]],
       ['dense/kernel', [32, 1]],
       ['dense/bias', [1]],
     ]);
-    const d = exportKeras(model, { modelPath: '/m.rnn.json', runDir: '/run', runModelJson: bad }).diagnostics.join('\n');
+    const d = exportKeras(model, { modelPath: '/m.rnn.json', runModelJson: bad }).diagnostics.join('\n');
     assert.match(d, /the run's weights do not fit this model .*LSTM "lstm" has 5,248 weights, the run 0; the run has layers this model does not: "gru"\./);
   });
 

