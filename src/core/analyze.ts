@@ -1,6 +1,7 @@
 import { getNodeValue, type Node } from 'jsonc-parser';
 import type { ErrorObject } from 'ajv';
 import { ModelDocument } from './document';
+import { estimateTrainingMemory, trainingSettings } from './memory';
 import { removeProperty, replaceValue, setProperties, setProperty } from './edits';
 import {
   bidirectional,
@@ -84,6 +85,7 @@ class Analyzer {
       trainableParams: trainable,
       nonTrainableParams: nonTrainable,
       weightBytes: (trainable + nonTrainable) * 4,
+      trainingMemory: estimateTrainingMemory(this.layers, trainingSettings(this.model)),
       diagnostics: this.diagnostics,
     };
   }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
@@ -13,6 +14,15 @@ export { RUN_FILES, runsRoot } from '../runner/runs';
  * renamed into place, so a crash or a cancel never leaves half a run behind.
  */
 
+/** Temporary folders being written now: removed when the process must end at once (see `removePartialRuns`). */
+const partial = new Set<string>();
+
+/** Removes every run folder still being written; for a trainer that must exit now (its parent went away, a second Ctrl-C). */
+export function removePartialRuns(): void {
+  for (const dir of partial) rmSync(dir, { recursive: true, force: true });
+  partial.clear();
+}
+
 export class RunWriter {
   readonly finalDir: string;
   private readonly tempDir: string;
@@ -23,6 +33,7 @@ export class RunWriter {
   }
 
   async begin(): Promise<void> {
+    partial.add(this.tempDir);
     await mkdir(this.tempDir, { recursive: true });
   }
 
@@ -55,11 +66,13 @@ export class RunWriter {
   /** Moves the finished run into place. */
   async commit(): Promise<string> {
     await rename(this.tempDir, this.finalDir);
+    partial.delete(this.tempDir);
     return this.finalDir;
   }
 
   async abandon(): Promise<void> {
     await rm(this.tempDir, { recursive: true, force: true });
+    partial.delete(this.tempDir);
   }
 }
 
