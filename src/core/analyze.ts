@@ -2,6 +2,7 @@ import { getNodeValue, type Node } from 'jsonc-parser';
 import type { ErrorObject } from 'ajv';
 import { ModelDocument } from './document';
 import { estimateTrainingMemory, trainingSettings } from './memory';
+import { tokenIdDiagnostics } from './tokenIds';
 import { removeProperty, replaceValue, setProperties, setProperty } from './edits';
 import {
   bidirectional,
@@ -506,6 +507,7 @@ class Analyzer {
         }
       }
     }
+    this.diagnostics.push(...tokenIdDiagnostics(this.doc, this.layers, data));
     const shape = (this.model.input as { shape?: unknown } | undefined)?.shape;
     const steps = Array.isArray(shape) ? shape[0] : undefined;
     for (const key of ['maxlen', 'window'] as const) {

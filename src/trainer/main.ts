@@ -71,7 +71,8 @@ async function run(job: Exclude<ToTrainerMessage, { type: 'cancel' }>): Promise<
 
 function fail(e: unknown): void {
   if (e instanceof UserError || e instanceof DataError) send({ type: 'error', message: e.message, file: e.file, line: e.line });
-  else send({ type: 'error', message: `The trainer failed: ${(e as Error)?.stack ?? String(e)}` });
+  // A bug rather than the user's mistake: its message, with the stack only when asked for (RNN_STUDIO_DEBUG=1).
+  else send({ type: 'error', message: `The trainer failed: ${(process.env.RNN_STUDIO_DEBUG === '1' ? (e as Error)?.stack : undefined) ?? (e instanceof Error ? `${e.name}: ${e.message}` : String(e))}` });
   process.exitCode = 1;
 }
 

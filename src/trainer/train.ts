@@ -1,7 +1,7 @@
 import { parse } from 'jsonc-parser';
 import * as path from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
-import { analyzeModel, estimateTrainingMemory, memoryProblem, trainingSettings, type ModelAnalysis } from '../core';
+import { analyzeModel, estimateTrainingMemory, memoryProblem, tokenIdsMessage, trainingSettings, type ModelAnalysis } from '../core';
 import { denormalize, labelEncodingForLoss, mulberry32, prepareData, type Matrix, type PreparedData, type SeriesPreprocessor } from '../data';
 import type { FromTrainerMessage, Logs, RunSummary, TrainOverrides } from '../protocol/trainer';
 import type { Backend, Tf } from './backend';
@@ -192,6 +192,7 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
     seed,
   });
   send({ type: 'data', summary: data.summary });
+  checkTokenIds(analysis, data, file, job.modelPath);
 
   const model = buildModel(tf, analysis, file.input.dtype ?? 'float32', { seed });
   const names = compileModel(tf, model, file.compile);
@@ -300,6 +301,23 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
     tf.dispose([trainSet.x, trainSet.y, ...(validation ? [validation.x, validation.y] : []), ...(test ? [test.x, test.y] : [])]);
     model.dispose();
   }
+}
+
+/** Token ids the data holds against the first Embedding's table, before the model is built (what analysis cannot know: the user's own files). */
+function checkTokenIds(analysis: ModelAnalysis, data: PreparedData, file: ModelFile, modelPath: string): void {
+  const embedding = analysis.layers[0];
+  const inputDim = embedding?.config.input_dim;
+  if (embedding?.type !== 'Embedding' || typeof inputDim !== 'number') return;
+  let maxId = -1;
+  for (const split of [data.train, data.validation, data.test]) {
+    if (!split || !(split.x.data instanceof Int32Array)) continue;
+    for (const id of split.x.data) if (id > maxId) maxId = id;
+  }
+  if (maxId < inputDim) return;
+  const allWords = file.data?.num_words === undefined;
+  const why = `the prepared data holds token ids up to ${maxId.toLocaleString('en-US')}${allWords ? ' (data.num_words is not set, so the tokenizer keeps every word)' : ''}`;
+  const advice = allWords ? `Set data.num_words to ${inputDim} (the most frequent words), or "input_dim": ${maxId + 1}.` : `Set "input_dim": ${maxId + 1}.`;
+  throw new UserError(`${modelPath}: ${tokenIdsMessage(embedding.name, embedding.path, inputDim, why, advice)}`, modelPath);
 }
 
 export function nonFiniteLossMessage(loss: number, epoch: number, epochs: number, step: number, steps: number, modelPath: string): string {
