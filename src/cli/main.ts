@@ -265,7 +265,8 @@ async function trainCommand(args: string[], io: Output): Promise<number> {
   }
   // Where the run will go, checked now rather than after training (the trainer checks it too, for the extension).
   const outDir = values.out && path.resolve(values.out);
-  const folderProblem = runsFolderProblem(runsRoot(path.resolve(file), analyzeModel(modelText).name, outDir), outDir ? '--out' : 'The runs folder');
+  const root = runsRoot(path.resolve(file), analyzeModel(modelText).name, outDir);
+  const folderProblem = runsFolderProblem(values.out ?? (path.relative(process.cwd(), root) || root), values.out ? '--out' : 'The runs folder');
   if (folderProblem) {
     io.err(`rnn-studio: ${folderProblem}`);
     return 2;
