@@ -1,6 +1,6 @@
 /// <reference types="mocha" />
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../src/protocol/trainer';
@@ -90,7 +90,11 @@ describe('training in the editor', () => {
     const started = waitFor('training to run', () => rnn.training.isRunning && rnn.training.lastState.get(editor.document.uri.toString())?.status === 'running', 20_000);
     const training = vscode.commands.executeCommand<RunSummary | undefined>('rnnStudio.train', editor.document.uri);
     await started;
-    rnn.training.kill();
+    // A real crash: the trainer process (this extension host's child) killed from outside.
+    const trainers = readdirSync(`/proc/${process.pid}/task`).flatMap((t) => readFileSync(`/proc/${process.pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+    const trainer = trainers.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('trainer.js'));
+    assert.ok(trainer, 'the trainer process');
+    process.kill(trainer, 'SIGKILL');
     assert.equal(await training, undefined);
     const state = rnn.training.lastState.get(editor.document.uri.toString());
     assert.equal(state?.status, 'failed');
@@ -101,6 +105,37 @@ describe('training in the editor', () => {
     assert.ok(again?.runDir, 'the next training runs');
     const summary = await vscode.commands.executeCommand<string>('rnnStudio.showSummary', editor.document.uri);
     assert.match(summary, /Total params/);
+  });
+
+  it('a diverging loss is a failure naming epoch and batch, and no run is kept', async () => {
+    const rnn = await api();
+    const text = `{
+  "name": "tiny-diverging",
+  "input": { "shape": [7, 4] },
+  "layers": [ { "type": "LSTM", "units": 8 }, { "type": "Dense", "units": 1 } ],
+  "compile": { "optimizer": "adam", "learning_rate": 1e30, "loss": "mse" },
+  "data": { "kind": "timeseries", "source": "builtin", "dataset": "seattle_weather", "columns": ["temp_max", "temp_min", "precipitation", "wind"], "target": "temp_max", "window": 7 },
+  "training": { "epochs": 2, "batch_size": 16 }
+}
+`;
+    const editor = await openModel(text);
+    const run = await vscode.commands.executeCommand<RunSummary | undefined>('rnnStudio.train', editor.document.uri);
+    assert.equal(run, undefined, 'not a run');
+    const state = rnn.training.lastState.get(editor.document.uri.toString());
+    assert.equal(state?.status, 'failed');
+    assert.match(state?.error ?? '', /the loss became (NaN|Infinity) at epoch 1\/2, batch \d+\/\d+; training stopped there \(as Keras' TerminateOnNaN\) and no run was saved/);
+    assert.deepEqual(await rnn.training.listRuns(editor.document), []);
+  });
+
+  it('a model too large for the memory is refused before training, with the figures', async () => {
+    const rnn = await api();
+    const editor = await openModel(tinyModel('tiny-huge').replace('"units": 8', '"units": 100000'));
+    const run = await vscode.commands.executeCommand<RunSummary | undefined>('rnnStudio.train', editor.document.uri);
+    assert.equal(run, undefined);
+    const state = rnn.training.lastState.get(editor.document.uri.toString());
+    assert.equal(state?.status, 'failed');
+    assert.match(state?.error ?? '', /Training needs about [\d.]+ GB for one batch of 16 with adam \(weights [\d.]+ GB,.* more than the [\d.]+ [GM]B available .*"memory_check": false/);
+    assert.equal(state?.epochs, 0, 'nothing trained');
   });
 
   it('Compare Cell Types trains SimpleRNN, LSTM and GRU on the same data and seed', async () => {

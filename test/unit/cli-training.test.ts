@@ -126,6 +126,16 @@ describe('rnn-studio train: refused before training', () => {
     noStackTrace(r.err);
   });
 
+  it('on the portable kernels, refuses what a wasm32 memory (4 GiB) cannot hold', () => {
+    // LSTM(1024) over 400 days, 512 windows a batch: about 10 GB for the kernels at once, within this machine's memory.
+    const wide = seattle({ batch_size: 512 }, [{ type: 'LSTM', units: 1024 }, { type: 'Dense', units: 1 }]).replace('"shape": [\n      7,', '"shape": [\n      400,').replace('"window": 7', '"window": 400');
+    const dir = workspace({ 'wide.rnn.json': wide });
+    const r = spawnSync(process.execPath, [bin, 'train', 'wide.rnn.json'], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, RNN_STUDIO_KERNELS: 'portable' } });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /wide\.rnn\.json: The portable \(WebAssembly\) kernels would hold [\d.]+ GB at once for one batch of 512, more than the 4\.00 GB a WebAssembly memory can address \(wasm32\)\..*--no-memory-check/);
+    assert.doesNotMatch(r.stderr, /^data:/m);
+  });
+
   it('shows the same estimate in summary and summary --json', () => {
     const dir = workspace({ 'huge.rnn.json': seattle({}, [{ type: 'LSTM', units: 100_000 }, { type: 'Dense', units: 1 }]) });
     const text = cli(['summary', 'huge.rnn.json'], dir);
