@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { analyzeModel, formatDiagnostic, formatSummary, type MemoryEstimate, type ModelAnalysis } from '../core';
 import type { FromTrainerMessage } from '../protocol/trainer';
 import { exportCommand, importCommand, INTEROP_USAGE } from './interop';
-import { runsFolderProblem, runsRoot } from '../runner/runs';
+import { runFolderProblem, runsFolderProblem, runsRoot } from '../runner/runs';
 import { formatLogs, startTrainer, TrainerError, type TrainerJob, type TrainerResult } from '../runner/trainerProcess';
 
 /** `rnn-studio`: the core, headless. Exit codes: 0 no errors, 1 error diagnostics, 2 unreadable file or bad usage. */
@@ -290,6 +291,11 @@ async function evaluateCommand(args: string[], io: Output): Promise<number> {
     io.err('rnn-studio: evaluate takes one run folder.');
     return 2;
   }
+  const problem = runFolderProblem(args[0]);
+  if (problem) {
+    io.err(`rnn-studio: ${problem}`);
+    return 2;
+  }
   const result = await runJob({ type: 'evaluate', runDir: path.resolve(args[0]) }, io);
   if (typeof result === 'number') return result;
   if (result.type === 'evaluated') io.out(formatLogs(result.metrics));
@@ -303,6 +309,11 @@ async function predictCommand(args: string[], io: Output): Promise<number> {
     return 2;
   }
   const [runDir, ...texts] = rest;
+  const problem = runFolderProblem(runDir) ?? (values.series && !existsSync(values.series) ? `--series ${values.series}: no such file.` : undefined);
+  if (problem) {
+    io.err(`rnn-studio: ${problem}`);
+    return 2;
+  }
   const result = await runJob({ type: 'predict', runDir: path.resolve(runDir), texts, seriesFile: values.series && path.resolve(values.series) }, io);
   if (typeof result === 'number') return result;
   if (result.type !== 'predicted') return 1;

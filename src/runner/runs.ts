@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse } from 'jsonc-parser';
@@ -48,6 +48,12 @@ export function runsFolderProblem(dir: string, what: string): string | undefined
     }
     return undefined;
   }
+}
+
+/** Why `runDir` is not a complete run folder (a missing file names itself), or undefined when it is one. */
+export function runFolderProblem(runDir: string): string | undefined {
+  const missing = Object.values(RUN_FILES).find((name) => !existsSync(path.join(runDir, name)));
+  return missing ? `${runDir} is not a run folder of RNN Studio (no ${missing}).` : undefined;
 }
 
 interface MetricsFile {

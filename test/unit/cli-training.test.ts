@@ -183,6 +183,26 @@ describe('rnn-studio train: refused before training', () => {
     assert.match(r.err, /The runs folder .*runs\/tiny-weather cannot be created: .*runs is a file, not a folder\./);
   });
 
+  it('evaluate and predict check the run folder and the series file before starting the trainer', () => {
+    const dir = workspace({ 'tiny.rnn.json': seattle() });
+    for (const [args, message] of [
+      [['evaluate', 'nowhere'], /^rnn-studio: nowhere is not a run folder of RNN Studio \(no model\.json\)\.$/m],
+      [['evaluate', 'tiny.rnn.json'], /^rnn-studio: tiny\.rnn\.json is not a run folder/m],
+      [['predict', 'nowhere', 'some text'], /^rnn-studio: nowhere is not a run folder/m],
+    ] as const) {
+      const r = cli([...args], dir);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, message);
+      assert.doesNotMatch(r.err, /^backend:/m, 'the trainer did not start');
+    }
+    const trained = cli(['train', 'tiny.rnn.json', '--max-samples', '60'], dir);
+    assert.equal(trained.code, 0, trained.err);
+    const [run] = runFolders(dir);
+    const r = cli(['predict', path.join('runs', run), '--series', 'missing.csv'], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /^rnn-studio: --series missing\.csv: no such file\.$/m);
+  });
+
   it('token ids beyond Embedding.input_dim: check names the property; the trainer refuses the data before building the model', () => {
     const text = (data: object, inputDim: number) =>
       JSON.stringify({
