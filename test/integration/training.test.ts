@@ -84,6 +84,29 @@ describe('training in the editor', () => {
     assert.deepEqual(readdirSync(path.dirname(run.runDir)).filter((f) => f.startsWith('.')), [], 'no partial folder');
   });
 
+  it('a second Stop ends the trainer at once and keeps nothing of the run', async () => {
+    const rnn = await api();
+    const editor = await openModel(tinyModel('tiny-stop-twice', 500, 2000));
+    const stopped = new Promise<void>((resolve) => {
+      const listener = rnn.training.onDidChangeState((e) => {
+        if (e.state.epoch >= 2 && e.state.status === 'running') {
+          listener.dispose();
+          void vscode.commands.executeCommand('rnnStudio.stopTraining').then(() => vscode.commands.executeCommand('rnnStudio.stopTraining'));
+          resolve();
+        }
+      });
+    });
+    const training = vscode.commands.executeCommand<RunSummary | undefined>('rnnStudio.train', editor.document.uri);
+    await stopped;
+    assert.equal(await training, undefined, 'no run');
+    const state = rnn.training.lastState.get(editor.document.uri.toString());
+    assert.equal(state?.status, 'failed');
+    assert.equal(state?.error, 'Stopped at once; nothing of this run was saved.');
+    const root = path.join(path.dirname(editor.document.uri.fsPath), 'runs', 'tiny-stop-twice');
+    assert.deepEqual(existsSync(root) ? readdirSync(root) : [], [], 'no run, no partial folder');
+    assert.equal(rnn.training.isRunning, false);
+  });
+
   it('a trainer crash is reported and the extension keeps working', async () => {
     const rnn = await api();
     const editor = await openModel(tinyModel('tiny-crash', 500, 2000));

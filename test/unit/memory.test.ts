@@ -3,12 +3,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { analyzeModel, memoryProblem, SPAM_ASSASSIN_VOCABULARY, WASM32_MEMORY_BYTES } from '../../src/core';
-import { prepareData, type TextPreprocessor } from '../../src/data';
+import { analyzeModel, memoryProblem, WASM32_MEMORY_BYTES } from '../../src/core';
 import { cgroupMemoryLimit } from '../../src/runner/memory';
 import { modelText } from './helpers';
 
-/** The memory estimate before training (src/core/memory.ts), the limits it is checked against, and the built-in vocabulary the token-id check relies on. */
+/** The memory estimate before training (src/core/memory.ts) and the limits it is checked against. */
 
 describe('training memory estimate', () => {
   it('counts weights, gradients, Adam slots and the activations one batch keeps (LSTM: 7 saved sections per step)', () => {
@@ -80,12 +79,5 @@ describe('memory available', () => {
     assert.equal(cgroupMemoryLimit(limited.root, limited.proc)?.bytes, 536870912);
     const unlimited = fakeCgroup({ 'memory/memory.limit_in_bytes': '9223372036854771712\n' }, '4:memory:/\n');
     assert.equal(cgroupMemoryLimit(unlimited.root, unlimited.proc), undefined);
-  });
-});
-
-describe('built-in vocabulary', () => {
-  it('SPAM_ASSASSIN_VOCABULARY is what the tokenizer keeps of spam_assassin without num_words', async () => {
-    const prepared = await prepareData({ kind: 'text', source: 'builtin', dataset: 'spam_assassin', maxlen: 10 }, { modelDir: tmpdir(), inputShape: [10], labelEncoding: 'binary', validationSplit: 0 });
-    assert.equal((prepared.preprocessor as TextPreprocessor).vocabSize, SPAM_ASSASSIN_VOCABULARY);
   });
 });
