@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -241,6 +241,24 @@ describe('rnn-studio train: refused before training', () => {
     assert.doesNotMatch(own.err, /^training:/m, 'no model was built');
     noStackTrace(own.err);
     assert.deepEqual(runFolders(dir), []);
+  });
+});
+
+describe('rnn-studio train: partial runs', () => {
+  it('a temporary run folder left by a trainer that no longer runs is removed by the next run; one of a live trainer is left alone', () => {
+    const dir = workspace({ 'tiny.rnn.json': seattle() });
+    const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!; // a pid that has ended
+    const root = path.join(dir, 'runs', 'tiny-weather');
+    const abandoned = path.join(root, `.2026-01-01T00-00-00-000Z.${dead}.partial`);
+    const live = path.join(root, `.2026-01-01T00-00-00-001Z.${process.pid}.partial`);
+    for (const p of [abandoned, live]) {
+      mkdirSync(p, { recursive: true });
+      writeFileSync(path.join(p, 'weights.bin'), 'half');
+    }
+    const r = cli(['train', 'tiny.rnn.json', '--max-samples', '60'], dir);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(existsSync(abandoned), false, 'the abandoned one is gone');
+    assert.equal(existsSync(live), true, 'a live trainer\'s is kept');
   });
 });
 
