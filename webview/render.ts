@@ -4,6 +4,7 @@
  * construction: no messaging and no state; the controller re-renders on every `model` message.
  */
 import type { LayerInfo, ModelAnalysis } from '../src/core/types';
+import { formatMemoryEstimate } from '../src/core/memory';
 import { formatBytes, formatCount, formatShape } from '../src/core/shapes';
 import { el, severityIcon } from './dom';
 import {
@@ -221,6 +222,17 @@ function relatedItem(mark: RelatedMark): HTMLElement {
   );
 }
 
+/** What training one batch needs (the same estimate the trainer checks before it starts); the breakdown in the tooltip. */
+function trainingMemoryItem(analysis: ModelAnalysis): HTMLElement {
+  const m = analysis.trainingMemory;
+  return el(
+    'div',
+    { class: ['total', 'training-memory'], attrs: { title: `Training ${formatMemoryEstimate(m)}. Checked against this machine's memory before training.` } },
+    el('span', { class: 'total-label', text: `Training (batch ${m.batchSize})` }),
+    el('span', { class: 'total-value', text: formatBytes(m.total) }),
+  );
+}
+
 export function renderTotals(analysis: ModelAnalysis): HTMLElement {
   const item = (label: string, value: string, cls: string) => el('div', { class: ['total', cls] }, el('span', { class: 'total-label', text: label }), el('span', { class: 'total-value', text: value }));
   return el(
@@ -230,5 +242,6 @@ export function renderTotals(analysis: ModelAnalysis): HTMLElement {
     item('Trainable', formatCount(analysis.trainableParams), 'trainable-params'),
     item('Non-trainable', formatCount(analysis.nonTrainableParams), 'non-trainable-params'),
     item('Weights', formatBytes(analysis.weightBytes), 'weight-bytes'),
+    trainingMemoryItem(analysis),
   );
 }

@@ -3,6 +3,7 @@
  * The host owns the text form (`summaryText`) and the clipboard, so Copy only asks for it.
  */
 import type { ModelAnalysis } from '../src/core/types';
+import { formatMemoryEstimate } from '../src/core/memory';
 import { formatBytes, formatCount, formatShape } from '../src/core/shapes';
 import { el } from './dom';
 
@@ -62,6 +63,7 @@ export function renderSummary(analysis: ModelAnalysis, onCopy: () => void): HTML
       line('Total params', analysis.totalParams),
       line('Trainable params', analysis.trainableParams),
       line('Non-trainable params', analysis.nonTrainableParams),
+      el('div', { class: ['summary-total', 'summary-training-memory'] }, el('span', { class: 'total-label', text: 'Training memory' }), el('span', { class: 'total-value', text: formatMemoryEstimate(analysis.trainingMemory) })),
     ),
   );
 }

@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { analyzeModel, formatDiagnostic, formatSummary, type ModelAnalysis } from '../core';
+import { analyzeModel, formatDiagnostic, formatSummary, type MemoryEstimate, type ModelAnalysis } from '../core';
 import type { FromTrainerMessage } from '../protocol/trainer';
 import { exportCommand, importCommand, INTEROP_USAGE } from './interop';
+import { runFolderProblem, runsFolderProblem, runsRoot } from '../runner/runs';
 import { formatLogs, startTrainer, TrainerError, type TrainerJob, type TrainerResult } from '../runner/trainerProcess';
 
 /** `rnn-studio`: the core, headless. Exit codes: 0 no errors, 1 error diagnostics, 2 unreadable file or bad usage. */
@@ -13,14 +15,17 @@ Commands:
   summary FILE...          Keras-style summary table of each model, then its diagnostics
   summary --json FILE...   one JSON object per file and line: layers, shapes, counts, diagnostics
   check FILE...            diagnostics as file:line:col: severity code: message
-  train FILE [--epochs N] [--batch-size N] [--max-samples N] [--out DIR]
+  train FILE [--epochs N] [--batch-size N] [--max-samples N] [--out DIR] [--no-memory-check]
                            train on the model's data; writes runs/<model>/<time>/ beside FILE
+                           (refused when its memory estimate exceeds what this machine has;
+                           --no-memory-check trains anyway)
   evaluate RUN             test metrics of a finished run folder
   predict RUN "TEXT"...    probability and label for each text
   predict RUN --series CSV next value(s) of a series, in its original units
 ${INTEROP_USAGE}
 
-Ctrl-C during training stops after the current batch and keeps what finished.
+Ctrl-C during training stops after the current batch and keeps the finished epochs;
+a second Ctrl-C stops at once and keeps nothing of the run.
 
 Exit codes: 0 no errors, 1 error diagnostics, 2 unreadable file or bad usage.`;
 
@@ -115,25 +120,46 @@ export function toJson(file: string, a: ModelAnalysis) {
     trainable_params: a.trainableParams,
     non_trainable_params: a.nonTrainableParams,
     weight_bytes: a.weightBytes,
+    training_memory: memoryJson(a.trainingMemory),
     diagnostics: a.diagnostics.map((d) => ({ severity: d.severity, code: d.code, message: d.message, path: d.path, range: d.range })),
+  };
+}
+
+/** The memory estimate in bytes, snake_case as the rest of the record. */
+function memoryJson(m: MemoryEstimate) {
+  return {
+    batch_size: m.batchSize,
+    optimizer: m.optimizer,
+    weights: m.weights,
+    gradients: m.gradients,
+    optimizer_slots: m.optimizerSlots,
+    activations: m.activations,
+    total: m.total,
+    portable_kernels: m.kernelMemory,
+    ...(m.assumedTimesteps !== undefined ? { assumed_timesteps: m.assumedTimesteps } : {}),
   };
 }
 
 // ---- training --------------------------------------------------------------------------------
 
-/** `--name value` options; returns the remaining positional arguments. */
-function options(args: string[], known: string[]): { values: Record<string, string>; rest: string[]; bad?: string } {
+/** `--name value` options and `--flag`s; returns the remaining positional arguments. */
+function options(args: string[], known: string[], flags: string[] = []): { values: Record<string, string>; flags: Set<string>; rest: string[]; bad?: string } {
   const values: Record<string, string> = {};
+  const set = new Set<string>();
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a.startsWith('--')) {
       const name = a.slice(2);
-      if (!known.includes(name) || i + 1 >= args.length) return { values, rest, bad: a };
+      if (flags.includes(name)) {
+        set.add(name);
+        continue;
+      }
+      if (!known.includes(name) || i + 1 >= args.length) return { values, flags: set, rest, bad: a };
       values[name] = args[++i];
     } else rest.push(a);
   }
-  return { values, rest };
+  return { values, flags: set, rest };
 }
 
 function positiveInt(value: string | undefined, name: string, io: Output): number | undefined | null {
@@ -193,6 +219,7 @@ async function runJob(job: TrainerJob, io: Output): Promise<TrainerResult | numb
     io.err(`rnn-studio: ${e.message}`); // the trainer file is missing
     return 1;
   }
+  // The trainer runs in its own process group, so Ctrl-C reaches this process only, once.
   const onSigint = () => {
     if (cancelling) {
       handle.kill();
@@ -200,7 +227,7 @@ async function runJob(job: TrainerJob, io: Output): Promise<TrainerResult | numb
     }
     cancelling = true;
     progress('');
-    io.err('stopping after the current batch (Ctrl-C again to kill)...');
+    io.err('stopping after the current batch (Ctrl-C again stops at once and keeps nothing of this run)...');
     handle.cancel();
   };
   process.on('SIGINT', onSigint);
@@ -210,7 +237,7 @@ async function runJob(job: TrainerJob, io: Output): Promise<TrainerResult | numb
     progress('');
     if (e instanceof TrainerError) {
       io.err(`rnn-studio: ${e.message}`);
-      return 1;
+      return cancelling ? 130 : 1;
     }
     throw e;
   } finally {
@@ -219,7 +246,7 @@ async function runJob(job: TrainerJob, io: Output): Promise<TrainerResult | numb
 }
 
 async function trainCommand(args: string[], io: Output): Promise<number> {
-  const { values, rest, bad } = options(args, ['epochs', 'batch-size', 'max-samples', 'out']);
+  const { values, flags, rest, bad } = options(args, ['epochs', 'batch-size', 'max-samples', 'out'], ['no-memory-check']);
   if (bad || rest.length !== 1) {
     io.err(bad ? `rnn-studio: unknown or incomplete option ${bad}` : 'rnn-studio: train takes one model file.');
     io.err(USAGE);
@@ -233,14 +260,20 @@ async function trainCommand(args: string[], io: Output): Promise<number> {
   let modelText: string;
   try {
     modelText = await readFile(file, 'utf8');
-  } catch {
-    io.err(`rnn-studio: cannot read ${file}`);
+  } catch (e) {
+    io.err(`rnn-studio: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     return 2;
   }
-  const result = await runJob(
-    { type: 'train', modelPath: path.resolve(file), modelText, outDir: values.out && path.resolve(values.out), overrides: { epochs, batchSize, maxSamples } },
-    io,
-  );
+  // Where the run will go, checked now rather than after training (the trainer checks it too, for the extension).
+  const outDir = values.out && path.resolve(values.out);
+  const root = runsRoot(path.resolve(file), analyzeModel(modelText).name, outDir);
+  const folderProblem = runsFolderProblem(values.out ?? (path.relative(process.cwd(), root) || root), values.out ? '--out' : 'The runs folder');
+  if (folderProblem) {
+    io.err(`rnn-studio: ${folderProblem}`);
+    return 2;
+  }
+  const memoryCheck = flags.has('no-memory-check') ? false : undefined;
+  const result = await runJob({ type: 'train', modelPath: path.resolve(file), modelText, outDir, overrides: { epochs, batchSize, maxSamples, memoryCheck } }, io);
   if (typeof result === 'number') return result;
   if (result.type !== 'done') return 1;
   const run = result.run;
@@ -258,6 +291,11 @@ async function evaluateCommand(args: string[], io: Output): Promise<number> {
     io.err('rnn-studio: evaluate takes one run folder.');
     return 2;
   }
+  const problem = runFolderProblem(args[0]);
+  if (problem) {
+    io.err(`rnn-studio: ${problem}`);
+    return 2;
+  }
   const result = await runJob({ type: 'evaluate', runDir: path.resolve(args[0]) }, io);
   if (typeof result === 'number') return result;
   if (result.type === 'evaluated') io.out(formatLogs(result.metrics));
@@ -271,6 +309,11 @@ async function predictCommand(args: string[], io: Output): Promise<number> {
     return 2;
   }
   const [runDir, ...texts] = rest;
+  const problem = runFolderProblem(runDir) ?? (values.series && !existsSync(values.series) ? `--series ${values.series}: no such file.` : undefined);
+  if (problem) {
+    io.err(`rnn-studio: ${problem}`);
+    return 2;
+  }
   const result = await runJob({ type: 'predict', runDir: path.resolve(runDir), texts, seriesFile: values.series && path.resolve(values.series) }, io);
   if (typeof result === 'number') return result;
   if (result.type !== 'predicted') return 1;

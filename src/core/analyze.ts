@@ -1,6 +1,8 @@
 import { getNodeValue, type Node } from 'jsonc-parser';
 import type { ErrorObject } from 'ajv';
 import { ModelDocument } from './document';
+import { estimateTrainingMemory, trainingSettings } from './memory';
+import { tokenIdDiagnostics } from './tokenIds';
 import { removeProperty, replaceValue, setProperties, setProperty } from './edits';
 import {
   bidirectional,
@@ -84,6 +86,7 @@ class Analyzer {
       trainableParams: trainable,
       nonTrainableParams: nonTrainable,
       weightBytes: (trainable + nonTrainable) * 4,
+      trainingMemory: estimateTrainingMemory(this.layers, trainingSettings(this.model)),
       diagnostics: this.diagnostics,
     };
   }
@@ -504,6 +507,7 @@ class Analyzer {
         }
       }
     }
+    this.diagnostics.push(...tokenIdDiagnostics(this.doc, this.layers, data));
     const shape = (this.model.input as { shape?: unknown } | undefined)?.shape;
     const steps = Array.isArray(shape) ? shape[0] : undefined;
     for (const key of ['maxlen', 'window'] as const) {

@@ -1,3 +1,4 @@
+import { formatMemoryEstimate } from './memory';
 import { formatBytes, formatCount, formatShape } from './shapes';
 import type { Diagnostic, ModelAnalysis } from './types';
 
@@ -18,6 +19,7 @@ export function formatSummary(analysis: ModelAnalysis): string {
   out.push(` Total params: ${params(analysis.totalParams)}`);
   out.push(` Trainable params: ${params(analysis.trainableParams)}`);
   out.push(` Non-trainable params: ${params(analysis.nonTrainableParams)}`);
+  out.push(` Training memory: ${formatMemoryEstimate(analysis.trainingMemory)}`);
   return out.join('\n');
 }
 

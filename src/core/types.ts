@@ -3,6 +3,8 @@
  * Positions are zero-based lines and UTF-16 characters, like LSP and VS Code.
  */
 
+import type { MemoryEstimate } from './memory';
+
 export interface Position {
   line: number;
   character: number;
@@ -92,6 +94,8 @@ export interface ModelAnalysis {
   nonTrainableParams: number;
   /** Bytes of the weights as float32. */
   weightBytes: number;
+  /** What training one batch would need (weights, gradients, optimizer slots, activations), checked against the machine before training. */
+  trainingMemory: MemoryEstimate;
   diagnostics: Diagnostic[];
 }
 

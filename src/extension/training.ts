@@ -5,7 +5,7 @@ import type { CellType } from '../protocol/designer';
 import type { FromTrainerMessage, Logs, Prediction, RunSummary } from '../protocol/trainer';
 import type { BatchPoint, ComparisonRow, MemoryResult, RunInfo, TrainingState } from '../protocol/training';
 import { deleteRun, listRuns, runsRoot } from '../runner/runs';
-import { formatLogs, startTrainer, TrainerError, type TrainerHandle, type TrainerJob, type TrainerResult } from '../runner/trainerProcess';
+import { formatLogs, startTrainer, STOPPED_AT_ONCE, TrainerError, type TrainerHandle, type TrainerJob, type TrainerResult } from '../runner/trainerProcess';
 import type { ModelStore } from './modelStore';
 
 /**
@@ -130,7 +130,9 @@ export class TrainingController implements vscode.Disposable {
         const message = e instanceof TrainerError ? e.message : String(e);
         Object.assign(state, { status: 'failed', error: message });
         this.output.appendLine(`✖ ${message}`);
-        if (options.notify !== false) void vscode.window.showErrorMessage(`RNN Studio: training ${label} failed: ${message.split('\n')[0]}`);
+        // Stopped at once by a second Stop: what the user asked for, said plainly rather than as an error.
+        if (message === STOPPED_AT_ONCE) void vscode.window.showInformationMessage(`RNN Studio: training ${label}: ${message}`);
+        else if (options.notify !== false) void vscode.window.showErrorMessage(`RNN Studio: training ${label} failed: ${message.split('\n')[0]}`);
         return undefined;
       },
     );
@@ -153,7 +155,7 @@ export class TrainingController implements vscode.Disposable {
     return run;
   }
 
-  /** Stop after the current batch (what finished is kept); a second stop kills the trainer. */
+  /** Stop after the current batch (what finished is kept); a second stop ends the trainer at once, keeping nothing of the run. */
   stop(): boolean {
     if (!this.active) return false;
     if (this.active.state.status === 'cancelled') this.active.handle.kill();
@@ -165,7 +167,7 @@ export class TrainingController implements vscode.Disposable {
     return true;
   }
 
-  /** Ends the trainer process at once (the run is lost; used when it does not respond). */
+  /** Ends the trainer process at once (the run is lost; SIGKILL when it does not respond within 2 s). */
   kill(): void {
     this.active?.handle.kill();
   }

@@ -11,6 +11,8 @@ export interface TrainOverrides {
   batchSize?: number;
   /** Cap on the samples read from the data source. */
   maxSamples?: number;
+  /** False: train even when the memory estimate exceeds what is available (--no-memory-check). */
+  memoryCheck?: boolean;
 }
 
 /** Parent -> trainer. */
@@ -79,7 +81,7 @@ const isString = (x: unknown): x is string => typeof x === 'string';
 function isOverrides(x: unknown): boolean {
   if (x === undefined) return true;
   if (!isObject(x)) return false;
-  return ['epochs', 'batchSize', 'maxSamples'].every((k) => x[k] === undefined || (isCount(x[k]) && (x[k] as number) > 0));
+  return ['epochs', 'batchSize', 'maxSamples'].every((k) => x[k] === undefined || (isCount(x[k]) && (x[k] as number) > 0)) && (x.memoryCheck === undefined || typeof x.memoryCheck === 'boolean');
 }
 
 export function isToTrainerMessage(x: unknown): x is ToTrainerMessage {

@@ -1,3 +1,4 @@
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse } from 'jsonc-parser';
@@ -21,6 +22,38 @@ export const RUN_FILES = {
 
 export function runsRoot(modelPath: string, modelName: string, outDir?: string): string {
   return outDir ?? path.join(path.dirname(modelPath), 'runs', modelName.replace(/[^\w.-]+/g, '_'));
+}
+
+/**
+ * Why runs cannot be written under `dir` (a file in the way, no permission), or undefined when
+ * they can: checked before training, so that a run is never trained only to fail when saved.
+ * `what` names the folder in the message (`--out`, `the runs folder`).
+ */
+export function runsFolderProblem(dir: string, what: string): string | undefined {
+  // The folder itself when it exists, else its nearest existing ancestor (mkdir -p creates the rest).
+  for (let p = path.resolve(dir); ; p = path.dirname(p)) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(p).isDirectory();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && path.dirname(p) !== p) continue;
+      return `${what} ${dir} cannot be used: ${code === 'EACCES' ? 'permission denied' : (e as Error).message}.`;
+    }
+    if (!isDirectory) return p === path.resolve(dir) ? `${what} ${dir} is a file, not a folder; name a folder (it is created when missing).` : `${what} ${dir} cannot be created: ${p} is a file, not a folder.`;
+    try {
+      accessSync(p, constants.W_OK | constants.X_OK);
+    } catch {
+      return `${what} ${dir} cannot be written: ${p === path.resolve(dir) ? 'the folder' : `its parent ${p}`} is not writable.`;
+    }
+    return undefined;
+  }
+}
+
+/** Why `runDir` is not a complete run folder (a missing file names itself), or undefined when it is one. */
+export function runFolderProblem(runDir: string): string | undefined {
+  const missing = Object.values(RUN_FILES).find((name) => !existsSync(path.join(runDir, name)));
+  return missing ? `${runDir} is not a run folder of RNN Studio (no ${missing}).` : undefined;
 }
 
 interface MetricsFile {

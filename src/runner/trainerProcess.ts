@@ -28,7 +28,7 @@ export class TrainerError extends Error {
 export interface TrainerHandle {
   /** Ask the trainer to stop after the current batch; the run keeps what finished. */
   cancel(): void;
-  /** Kill the process outright (used when a cancel is not honoured in time). */
+  /** Stop at once, keeping nothing half-written (SIGTERM; SIGKILL when that is not honoured within 2 s). */
   kill(): void;
   readonly process: ChildProcess;
   /** Resolves with the job's result; rejects with a TrainerError. */
@@ -48,6 +48,9 @@ export function defaultTrainerPath(distDir: string): string {
   return path.join(distDir, 'trainer.js');
 }
 
+/** A job stopped by `kill()`: said instead of a crash. */
+export const STOPPED_AT_ONCE = 'Stopped at once; nothing of this run was saved.';
+
 /** What to do when a part of the installation is missing. */
 export const REINSTALL_ADVICE = 'Reinstall the RNN Studio extension; in a development checkout run "npm install" (it builds dist/) in the RNN Studio folder.';
 
@@ -66,6 +69,10 @@ export function startTrainer(job: TrainerJob, options: StartOptions): TrainerHan
     // `advanced` keeps NaN and Infinity (a diverging loss) intact across the channel.
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // Its own process group: a terminal's Ctrl-C reaches the CLI only, which stops the trainer by
+    // message (after the current batch) or, the second time, at once (kill). The trainer ends by
+    // itself when this process goes away (src/trainer/main.ts).
+    detached: process.platform !== 'win32',
     // In VS Code's extension host process.execPath is Electron: run it as plain Node.
     env: { ...process.env, ...options.env, ELECTRON_RUN_AS_NODE: '1' },
   });
@@ -75,6 +82,7 @@ export function startTrainer(job: TrainerJob, options: StartOptions): TrainerHan
   });
   child.stdout?.resume();
   let killTimer: NodeJS.Timeout | undefined;
+  let stoppedAtOnce = false;
 
   const result = new Promise<TrainerResult>((resolve, reject) => {
     let settled = false;
@@ -95,7 +103,10 @@ export function startTrainer(job: TrainerJob, options: StartOptions): TrainerHan
       else if (message.type === 'done' || message.type === 'evaluated' || message.type === 'predicted' || message.type === 'inspected') settle(() => resolve(message));
     });
     child.on('error', (e) => settle(() => reject(new TrainerError(`The trainer could not start: ${e.message}`, undefined, undefined, true))));
-    child.on('exit', (code, signal) => settle(() => reject(new TrainerError(crashMessage(code, signal, stderr), undefined, undefined, true))));
+    child.on('exit', (code, signal) => {
+      clearTimeout(killTimer);
+      settle(() => reject(stoppedAtOnce ? new TrainerError(STOPPED_AT_ONCE) : new TrainerError(crashMessage(code, signal, stderr), undefined, undefined, true)));
+    });
   });
   child.send(job);
 
@@ -108,7 +119,11 @@ export function startTrainer(job: TrainerJob, options: StartOptions): TrainerHan
       killTimer ??= setTimeout(() => child.kill('SIGKILL'), options.cancelGraceMs ?? 10_000);
     },
     kill() {
-      child.kill('SIGKILL');
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      stoppedAtOnce = true;
+      child.kill('SIGTERM');
+      clearTimeout(killTimer);
+      killTimer = setTimeout(() => child.kill('SIGKILL'), 2000);
     },
   };
 }

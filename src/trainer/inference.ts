@@ -5,6 +5,7 @@ import { denormalize, encodeTexts, labelEncodingForLoss, prepareData, readSeries
 import type { Logs, Prediction } from '../protocol/trainer';
 import type { Backend } from './backend';
 import { registerCustomLayers } from './builder';
+import { runFolderProblem } from '../runner/runs';
 import { loadRunModel, readRunJson, RUN_FILES } from './runFolder';
 import { compileModel, readModelFile, UserError } from './train';
 
@@ -20,9 +21,9 @@ export interface RunMetrics {
 export type OpenedRun = Awaited<ReturnType<typeof openRun>>;
 
 export async function openRun(backend: Backend, runDir: string) {
-  const modelText = await readFile(path.join(runDir, RUN_FILES.modelFile), 'utf8').catch(() => {
-    throw new UserError(`${runDir} is not a run folder of RNN Studio (no ${RUN_FILES.modelFile}).`, runDir);
-  });
+  const problem = runFolderProblem(runDir);
+  if (problem) throw new UserError(problem, runDir);
+  const modelText = await readFile(path.join(runDir, RUN_FILES.modelFile), 'utf8');
   registerCustomLayers(backend.tf);
   const model = await loadRunModel(backend.tf, runDir);
   const preprocessor = await readRunJson<Preprocessor>(runDir, RUN_FILES.preprocessor);

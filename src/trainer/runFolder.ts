@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
 import { RUN_FILES } from '../runner/runs';
@@ -13,16 +14,45 @@ export { RUN_FILES, runsRoot } from '../runner/runs';
  * renamed into place, so a crash or a cancel never leaves half a run behind.
  */
 
+/** Temporary folders being written now: removed when the process must end at once (see `removePartialRuns`). */
+const partial = new Set<string>();
+
+/** Removes every run folder still being written; for a trainer that must exit now (its parent went away, a second Ctrl-C). */
+export function removePartialRuns(): void {
+  for (const dir of partial) rmSync(dir, { recursive: true, force: true });
+  partial.clear();
+}
+
+/** Temporary run folders left by trainers that no longer run (killed outright while saving): removed by the next run. */
+async function removeAbandonedRuns(root: string): Promise<void> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^\..*\.(\d+)\.partial$/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !processAlive(pid)) await rm(path.join(root, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
+
 export class RunWriter {
   readonly finalDir: string;
   private readonly tempDir: string;
 
   constructor(root: string, stamp = new Date().toISOString().replace(/[:.]/g, '-')) {
     this.finalDir = path.join(root, stamp);
-    this.tempDir = path.join(root, `.${stamp}.partial`);
+    this.tempDir = path.join(root, `.${stamp}.${process.pid}.partial`);
   }
 
   async begin(): Promise<void> {
+    partial.add(this.tempDir);
+    await removeAbandonedRuns(path.dirname(this.tempDir));
     await mkdir(this.tempDir, { recursive: true });
   }
 
@@ -55,11 +85,13 @@ export class RunWriter {
   /** Moves the finished run into place. */
   async commit(): Promise<string> {
     await rename(this.tempDir, this.finalDir);
+    partial.delete(this.tempDir);
     return this.finalDir;
   }
 
   async abandon(): Promise<void> {
     await rm(this.tempDir, { recursive: true, force: true });
+    partial.delete(this.tempDir);
   }
 }
 

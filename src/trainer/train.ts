@@ -1,13 +1,15 @@
 import { parse } from 'jsonc-parser';
 import * as path from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
-import { analyzeModel, type ModelAnalysis } from '../core';
+import { analyzeModel, estimateTrainingMemory, memoryProblem, tokenIdsMessage, trainingSettings, type ModelAnalysis } from '../core';
 import { denormalize, labelEncodingForLoss, mulberry32, prepareData, type Matrix, type PreparedData, type SeriesPreprocessor } from '../data';
 import type { FromTrainerMessage, Logs, RunSummary, TrainOverrides } from '../protocol/trainer';
 import type { Backend, Tf } from './backend';
+import { availableMemory } from '../runner/memory';
 import { kernelsDescription } from './layers/fused/addon';
 import { buildModel } from './builder';
 import { kerasAdam } from './optimizers';
+import { runsFolderProblem } from '../runner/runs';
 import { RUN_FILES, RunWriter, runsRoot } from './runFolder';
 
 /** Errors the user can act on (bad model, bad data): reported as messages, not stack traces. */
@@ -32,6 +34,7 @@ interface ModelFile {
     validation_split?: number;
     shuffle?: boolean;
     seed?: number;
+    memory_check?: boolean;
     early_stopping?: { monitor?: string; patience?: number; min_delta?: number; mode?: 'auto' | 'min' | 'max'; restore_best_weights?: boolean };
   };
 }
@@ -176,6 +179,10 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
   const epochs = job.overrides?.epochs ?? training.epochs ?? 10;
   const batchSize = job.overrides?.batchSize ?? training.batch_size ?? 32;
   const seed = training.seed ?? (file.data?.seed as number | undefined) ?? 1337;
+  checkMemory(job, analysis, file, batchSize);
+  const root = runsRoot(job.modelPath, analysis.name, job.outDir);
+  const folderProblem = runsFolderProblem(root, job.outDir ? 'The output folder' : 'The runs folder');
+  if (folderProblem) throw new UserError(folderProblem, job.outDir ? undefined : job.modelPath);
   const data: PreparedData = await prepareData(file.data as never, {
     modelDir: path.dirname(job.modelPath),
     inputShape: file.input.shape,
@@ -185,6 +192,7 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
     seed,
   });
   send({ type: 'data', summary: data.summary });
+  checkTokenIds(analysis, data, file, job.modelPath);
 
   const model = buildModel(tf, analysis, file.input.dtype ?? 'float32', { seed });
   const names = compileModel(tf, model, file.compile);
@@ -226,6 +234,8 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
         const values = await model.trainOnBatch(xb, yb);
         tf.dispose([indices, xb, yb]);
         const logs = named(names, values);
+        // As Keras' TerminateOnNaN: a run whose loss is no longer a number is not worth saving.
+        if (!Number.isFinite(logs.loss)) throw new UserError(nonFiniteLossMessage(logs.loss, epoch, epochs, step + 1, steps, job.modelPath), job.modelPath);
         for (const [k, v] of Object.entries(logs)) sums.set(k, (sums.get(k) ?? 0) + v * batch.length);
         samplesSeen += batch.length;
         const elapsed = trainingMs + (Date.now() - epochStart);
@@ -270,7 +280,7 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
       backend: backend.name,
       kernels: kernelsDescription(),
     };
-    const writer = new RunWriter(runsRoot(job.modelPath, analysis.name, job.outDir));
+    const writer = new RunWriter(root);
     await writer.begin();
     try {
       await writer.writeModel(tf, model);
@@ -291,6 +301,39 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
     tf.dispose([trainSet.x, trainSet.y, ...(validation ? [validation.x, validation.y] : []), ...(test ? [test.x, test.y] : [])]);
     model.dispose();
   }
+}
+
+/** Token ids the data holds against the first Embedding's table, before the model is built (what analysis cannot know: the user's own files). */
+function checkTokenIds(analysis: ModelAnalysis, data: PreparedData, file: ModelFile, modelPath: string): void {
+  const embedding = analysis.layers[0];
+  const inputDim = embedding?.config.input_dim;
+  if (embedding?.type !== 'Embedding' || typeof inputDim !== 'number') return;
+  let maxId = -1;
+  for (const split of [data.train, data.validation, data.test]) {
+    if (!split || !(split.x.data instanceof Int32Array)) continue;
+    for (const id of split.x.data) if (id > maxId) maxId = id;
+  }
+  if (maxId < inputDim) return;
+  const allWords = file.data?.num_words === undefined;
+  const why = `the prepared data holds token ids up to ${maxId.toLocaleString('en-US')}${allWords ? ' (data.num_words is not set, so the tokenizer keeps every word)' : ''}`;
+  const advice = allWords ? `Set data.num_words to ${inputDim} (the most frequent words), or "input_dim": ${maxId + 1}.` : `Set "input_dim": ${maxId + 1}.`;
+  throw new UserError(`${modelPath}: ${tokenIdsMessage(embedding.name, embedding.path, inputDim, why, advice)}`, modelPath);
+}
+
+export function nonFiniteLossMessage(loss: number, epoch: number, epochs: number, step: number, steps: number, modelPath: string): string {
+  return `${modelPath}: the loss became ${loss} at epoch ${epoch}/${epochs}, batch ${step}/${steps}; training stopped there (as Keras' TerminateOnNaN) and no run was saved. Usual causes: a learning_rate too high for the data, non-finite or very large values in the data (normalize them), or a loss that does not fit the output layer.`;
+}
+
+/**
+ * Refuses, before any data or weight is allocated, a model whose training would not fit in the memory
+ * available here (the cgroup limit or the machine's memory; 4 GiB on the portable kernels).
+ */
+function checkMemory(job: TrainJob, analysis: ModelAnalysis, file: ModelFile, batchSize: number): void {
+  if (job.overrides?.memoryCheck === false || file.training?.memory_check === false) return;
+  const estimate = estimateTrainingMemory(analysis.layers, trainingSettings(file as unknown as Record<string, unknown>, batchSize));
+  const portable = kernelsDescription().startsWith('portable');
+  const problem = memoryProblem(estimate, availableMemory(), portable);
+  if (problem) throw new UserError(`${job.modelPath}: ${problem}`, job.modelPath);
 }
 
 /** A forecaster's test MAE back in the target's own units (degrees, not z-scores). */

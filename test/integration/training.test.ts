@@ -1,6 +1,6 @@
 /// <reference types="mocha" />
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../src/protocol/trainer';
@@ -84,13 +84,40 @@ describe('training in the editor', () => {
     assert.deepEqual(readdirSync(path.dirname(run.runDir)).filter((f) => f.startsWith('.')), [], 'no partial folder');
   });
 
+  it('a second Stop ends the trainer at once and keeps nothing of the run', async () => {
+    const rnn = await api();
+    const editor = await openModel(tinyModel('tiny-stop-twice', 500, 2000));
+    const stopped = new Promise<void>((resolve) => {
+      const listener = rnn.training.onDidChangeState((e) => {
+        if (e.state.epoch >= 2 && e.state.status === 'running') {
+          listener.dispose();
+          void vscode.commands.executeCommand('rnnStudio.stopTraining').then(() => vscode.commands.executeCommand('rnnStudio.stopTraining'));
+          resolve();
+        }
+      });
+    });
+    const training = vscode.commands.executeCommand<RunSummary | undefined>('rnnStudio.train', editor.document.uri);
+    await stopped;
+    assert.equal(await training, undefined, 'no run');
+    const state = rnn.training.lastState.get(editor.document.uri.toString());
+    assert.equal(state?.status, 'failed');
+    assert.equal(state?.error, 'Stopped at once; nothing of this run was saved.');
+    const root = path.join(path.dirname(editor.document.uri.fsPath), 'runs', 'tiny-stop-twice');
+    assert.deepEqual(existsSync(root) ? readdirSync(root) : [], [], 'no run, no partial folder');
+    assert.equal(rnn.training.isRunning, false);
+  });
+
   it('a trainer crash is reported and the extension keeps working', async () => {
     const rnn = await api();
     const editor = await openModel(tinyModel('tiny-crash', 500, 2000));
     const started = waitFor('training to run', () => rnn.training.isRunning && rnn.training.lastState.get(editor.document.uri.toString())?.status === 'running', 20_000);
     const training = vscode.commands.executeCommand<RunSummary | undefined>('rnnStudio.train', editor.document.uri);
     await started;
-    rnn.training.kill();
+    // A real crash: the trainer process (this extension host's child) killed from outside.
+    const trainers = readdirSync(`/proc/${process.pid}/task`).flatMap((t) => readFileSync(`/proc/${process.pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+    const trainer = trainers.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('trainer.js'));
+    assert.ok(trainer, 'the trainer process');
+    process.kill(trainer, 'SIGKILL');
     assert.equal(await training, undefined);
     const state = rnn.training.lastState.get(editor.document.uri.toString());
     assert.equal(state?.status, 'failed');
@@ -101,6 +128,37 @@ describe('training in the editor', () => {
     assert.ok(again?.runDir, 'the next training runs');
     const summary = await vscode.commands.executeCommand<string>('rnnStudio.showSummary', editor.document.uri);
     assert.match(summary, /Total params/);
+  });
+
+  it('a diverging loss is a failure naming epoch and batch, and no run is kept', async () => {
+    const rnn = await api();
+    const text = `{
+  "name": "tiny-diverging",
+  "input": { "shape": [7, 4] },
+  "layers": [ { "type": "LSTM", "units": 8 }, { "type": "Dense", "units": 1 } ],
+  "compile": { "optimizer": "adam", "learning_rate": 1e30, "loss": "mse" },
+  "data": { "kind": "timeseries", "source": "builtin", "dataset": "seattle_weather", "columns": ["temp_max", "temp_min", "precipitation", "wind"], "target": "temp_max", "window": 7 },
+  "training": { "epochs": 2, "batch_size": 16 }
+}
+`;
+    const editor = await openModel(text);
+    const run = await vscode.commands.executeCommand<RunSummary | undefined>('rnnStudio.train', editor.document.uri);
+    assert.equal(run, undefined, 'not a run');
+    const state = rnn.training.lastState.get(editor.document.uri.toString());
+    assert.equal(state?.status, 'failed');
+    assert.match(state?.error ?? '', /the loss became (NaN|Infinity) at epoch 1\/2, batch \d+\/\d+; training stopped there \(as Keras' TerminateOnNaN\) and no run was saved/);
+    assert.deepEqual(await rnn.training.listRuns(editor.document), []);
+  });
+
+  it('a model too large for the memory is refused before training, with the figures', async () => {
+    const rnn = await api();
+    const editor = await openModel(tinyModel('tiny-huge').replace('"units": 8', '"units": 100000'));
+    const run = await vscode.commands.executeCommand<RunSummary | undefined>('rnnStudio.train', editor.document.uri);
+    assert.equal(run, undefined);
+    const state = rnn.training.lastState.get(editor.document.uri.toString());
+    assert.equal(state?.status, 'failed');
+    assert.match(state?.error ?? '', /Training needs about [\d.]+ GB for one batch of 16 with adam \(weights [\d.]+ GB,.* more than the [\d.]+ [GM]B available .*"memory_check": false/);
+    assert.equal(state?.epochs, 0, 'nothing trained');
   });
 
   it('Compare Cell Types trains SimpleRNN, LSTM and GRU on the same data and seed', async () => {

@@ -277,6 +277,11 @@ test('imdb-bilstm-stacked: 7 blocks with Keras shapes and counts', async () => {
   equal(await p.locator('.trainable-params .total-value').textContent(), '727,745', 'trainable');
   equal(await p.locator('.non-trainable-params .total-value').textContent(), '0', 'non-trainable');
   equal(await p.locator('.weight-bytes .total-value').textContent(), '2.78 MB', 'weights');
+  // The training memory estimate (core/memory.ts), the same the trainer checks: its total, the breakdown in the tooltip.
+  const memory = imdb.analysis.trainingMemory;
+  equal(await p.locator('.training-memory .total-label').textContent(), `Training (batch ${memory.batchSize})`, 'training memory label');
+  equal(await p.locator('.training-memory .total-value').textContent(), core.formatBytes(memory.total), 'training memory');
+  assert((await p.locator('.training-memory').getAttribute('title')).includes('weights 2.78 MB, gradients 2.78 MB, optimizer 5.55 MB, activations'), 'breakdown tooltip');
   assert((await w.block(1).locator('.params').getAttribute('title')).includes('66,048'), 'formula tooltip');
   equal(await p.locator('.model-name').textContent(), 'imdb-bilstm-stacked', 'model name');
   // key settings
@@ -600,6 +605,7 @@ test('Summary tab: Keras table, Copy posts copySummary, the tab survives a reloa
   equal(await table.locator('vscode-table-row').count(), 7, 'rows');
   equal(await table.locator('vscode-table-row').nth(1).locator('vscode-table-cell').allTextContents(), ['bidirectional (Bidirectional)', '(None, 200, 128)', '66,048'], 'row');
   assert((await w.page.locator('.summary-totals').textContent()).includes('727,745 (2.78 MB)'), 'totals');
+  assert((await w.page.locator('.summary-training-memory').textContent()).includes('for one batch of'), 'training memory in the summary');
   await w.clearPosted();
   await w.page.locator('vscode-button.copy-summary').click();
   equal(await w.next('copySummary'), { type: 'copySummary' }, 'copy');
