@@ -10,12 +10,14 @@ import * as path from 'node:path';
  * ratio of the medians and the peak memory (max RSS) of each side.
  *
  * Usage (after `npx tsc -p .`, from anywhere):
- *   node out/bench/keras/compare.js [--json] [--runs=3] [--quick] [--configs=LSTM:200,GRU:200,...]
+ *   node out/bench/keras/compare.js [--json] [--runs=3] [--quick] [--sweep] [--configs=LSTM:200,GRU:200,...]
  *                                   [--tfjs-node] [--stock] [--cpu] [--python=PATH]
  *
  * - default configurations: LSTM, GRU, SimpleRNN at T=200 (the target), Bidirectional(LSTM) at
  *   T=200, and the three cells at T=50 and T=500; `--quick`: only the three cells at T=200, 2 runs.
- *   A configuration is CELL:T or Bi-CELL:T (Bidirectional).
+ *   A configuration is CELL:T or Bi-CELL:T (Bidirectional). `--sweep`: the three cells at T = 50,
+ *   100, 150, 200, 300 and 500, each measurement at least 40 batches (a slowdown that grows during a
+ *   run, as denormal floats cause, shows in its figure).
  * - RNN Studio is measured as it ships, on TensorFlow.js' JavaScript backend with the native kernels
  *   (the linux-x64 package) and the portable ones (RNN_STUDIO_KERNELS=portable: the universal
  *   package); `--tfjs-node` adds the native TensorFlow backend (development checkouts only),
@@ -37,6 +39,7 @@ const flag = (name: string) => args.includes(`--${name}`);
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const json = flag('json');
 const quick = flag('quick');
+const sweep = flag('sweep');
 const runs = Number(option('runs') ?? (quick ? 2 : 3));
 
 interface Config {
@@ -51,7 +54,9 @@ function parseConfig(s: string): Config {
   return { cell: bidirectional ? name.slice(3) : name, timesteps: Number(t ?? 200), bidirectional };
 }
 
-const defaultConfigs = quick
+const defaultConfigs = sweep
+  ? ['LSTM', 'GRU', 'SimpleRNN'].flatMap((cell) => [50, 100, 150, 200, 300, 500].map((t) => `${cell}:${t}`))
+  : quick
   ? ['LSTM:200', 'GRU:200', 'SimpleRNN:200']
   : ['LSTM:200', 'GRU:200', 'SimpleRNN:200', 'Bi-LSTM:200', 'LSTM:50', 'GRU:50', 'SimpleRNN:50', 'LSTM:500', 'GRU:500', 'SimpleRNN:500'];
 const configs = (option('configs')?.split(',') ?? defaultConfigs).map(parseConfig);
@@ -72,7 +77,7 @@ interface Measurement {
 function batchesFor(c: Config, pureJs: boolean): number {
   if (pureJs) return 1;
   const base = c.cell === 'SimpleRNN' ? 16 : 8;
-  return Math.max(4, Math.min(32, Math.round((base * 200) / c.timesteps / (c.bidirectional ? 2 : 1))));
+  return Math.max(sweep ? 40 : 4, Math.min(32, Math.round((base * 200) / c.timesteps / (c.bidirectional ? 2 : 1))));
 }
 
 function runOnce(command: string, argv: string[], env: NodeJS.ProcessEnv): Measurement | { error: string } {
