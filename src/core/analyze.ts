@@ -1,7 +1,8 @@
-import { getNodeValue, type Node } from 'jsonc-parser';
+import { findNodeAtOffset, getNodePath, getNodeValue, type Node } from 'jsonc-parser';
 import type { ErrorObject } from 'ajv';
 import { ModelDocument } from './document';
-import { removeProperty, replaceValue, setProperties, setProperty } from './edits';
+import { MAX_NESTING, own, quote, quoteValue, shorten } from './json';
+import { removeChild, replaceValue, setProperties, setProperty } from './edits';
 import {
   bidirectional,
   InvalidSetting,
@@ -12,7 +13,7 @@ import {
   type LayerResult,
   type LayerRule,
 } from './layers';
-import { closest, LAYER_TYPES, layerSchema, modelSchema, resolveRef, schemaAt, validateWithSchema, withDefaults, type SchemaNode } from './schema';
+import { closest, suggester, LAYER_TYPES, layerSchema, MAX_INTEGER, modelSchema, resolveRef, schemaAt, validateWithSchema, withDefaults, type SchemaNode } from './schema';
 import { formatBytes, formatCount, formatShape, LayerNamer } from './shapes';
 import type { AnalyzeOptions, Diagnostic, Fix, JsonPath, LayerInfo, ModelAnalysis, Range, Severity, Shape } from './types';
 
@@ -58,8 +59,9 @@ class Analyzer {
       return this.result(false, null);
     }
     this.model = getNodeValue(root) ?? {};
+    this.checkText(root);
     this.checkSchema();
-    this.checkUnknownKeys(root, modelSchema, []);
+    this.checkKeys(root, modelSchema, []);
     const inputShape = this.readInputShape();
     this.walkLayers(inputShape);
     if (this.layers.length > 0 && this.layers.every((l) => l.outputShape)) {
@@ -119,6 +121,37 @@ class Analyzer {
     return { title, edits, isPreferred };
   }
 
+  // ---- text --------------------------------------------------------------------------------
+
+  /** What the JSON reader let through but no model can mean: too deep, infinite numbers, keys written twice. */
+  private checkText(root: Node): void {
+    const doc = this.doc;
+    for (const span of doc.tooDeep) {
+      const masked = findNodeAtOffset(root, span.start);
+      const path = masked ? getNodePath(masked) : [];
+      this.report('error', 'too-deep', `${describePath(path, this.model)} is nested more than ${MAX_NESTING} levels deep here; RNN Studio reads no deeper (a model file needs fewer than 10 levels), so this value is ignored. Remove the nesting.`, path, { offset: span.start, length: 1 }, { layerIndex: layerIndexOf(path) });
+    }
+    for (const node of doc.nonFinite) {
+      const path = getNodePath(node);
+      const literal = shorten(doc.text.slice(node.offset, node.offset + node.length));
+      this.report('error', 'number-not-finite', `${describePath(path, this.model)} is ${literal}, beyond the largest number there is (about 1.8e308), so it would read as ${String(node.value)}. Use a finite number.`, path, node, { layerIndex: layerIndexOf(path) });
+    }
+    for (const { winner, ignored } of doc.duplicates) {
+      const [keyNode, valueNode] = winner.children!;
+      const path = getNodePath(valueNode);
+      const lines = [...new Set(ignored.map((p) => doc.lines.positionAt(p.offset).line + 1))];
+      const where = lines.length <= 5 ? lines.join(', ') : `${lines.slice(0, 5).join(', ')} and ${lines.length - 5} more`;
+      this.report(
+        'warning',
+        'duplicate-key',
+        `${describePath(path, this.model)} is written ${ignored.length + 1} times; this last one counts (${quoteValue(getNodeValue(valueNode))}), as in Python's JSON reader, and the earlier ${ignored.length === 1 ? 'one' : 'ones'} (line ${where}) ${ignored.length === 1 ? 'is' : 'are'} ignored. Remove the duplicates.`,
+        path,
+        keyNode,
+        { layerIndex: layerIndexOf(path), fixes: ignored.length === 1 ? [this.fix(`Remove the ignored ${quote(String(keyNode.value))}`, [removeChild(doc, winner.parent!, ignored[0])])] : undefined },
+      );
+    }
+  }
+
   // ---- schema ------------------------------------------------------------------------------
 
   private checkSchema(): void {
@@ -126,6 +159,9 @@ class Analyzer {
     const seen = new Set<string>();
     for (const e of errors) {
       const path = pointerToPath(e.instancePath);
+      const value = this.doc.node(path);
+      // Infinite numbers and cut-out deep values have their own error at the same place.
+      if (value && ((value.type === 'number' && !Number.isFinite(value.value)) || this.doc.tooDeep.some((s) => s.start === value.offset))) continue;
       const key = `${e.instancePath}|${e.keyword === 'required' ? (e.params as { missingProperty: string }).missingProperty : ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -155,13 +191,13 @@ class Analyzer {
         const suggestion = typeof value === 'string' ? closest(value, allowed) : undefined;
         const fixes = suggestion ? [this.fix(`Change to "${suggestion}"`, replaceValue(doc, path, suggestion))] : undefined;
         const message = isLayerType
-          ? `Unknown layer type "${String(value)}".${suggestion ? ` Did you mean "${suggestion}"?` : ''} ${allowed.length <= 3 ? `Allowed here: ${allowed.join(', ')}.` : `Layer types of schema v1: ${allowed.join(', ')}.`}`
-          : `${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}; got ${JSON.stringify(value)}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`;
+          ? `Unknown layer type ${quote(String(value))}.${suggestion ? ` Did you mean "${suggestion}"?` : ''} ${allowed.length <= 3 ? `Allowed here: ${allowed.join(', ')}.` : `Layer types of schema v1: ${allowed.join(', ')}.`}`
+          : `${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}; got ${quoteValue(value)}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`;
         this.report('error', isLayerType ? 'unknown-layer-type' : 'invalid-value', message, path, node!, { source: 'json', fixes, layerIndex: layerIndexOf(path) });
         return;
       }
       case 'const':
-        this.report('error', 'invalid-value', `${name} must be ${JSON.stringify(params.allowedValue)} here; got ${JSON.stringify(value)}.`, path, node!, {
+        this.report('error', 'invalid-value', `${name} must be ${JSON.stringify(params.allowedValue)} here; got ${quoteValue(value)}.`, path, node!, {
           source: 'json',
           fixes: [this.fix(`Change to ${JSON.stringify(params.allowedValue)}`, replaceValue(doc, path, params.allowedValue))],
           layerIndex: layerIndexOf(path),
@@ -175,7 +211,7 @@ class Analyzer {
       case 'exclusiveMinimum':
       case 'exclusiveMaximum': {
         const op = { minimum: '>=', maximum: '<=', exclusiveMinimum: '>', exclusiveMaximum: '<' }[e.keyword];
-        this.report('error', 'out-of-range', `${name} must be ${op} ${String(params.limit)}; got ${JSON.stringify(value)}.`, path, node!, { source: 'json', layerIndex: layerIndexOf(path) });
+        this.report('error', 'out-of-range', `${name} must be ${op} ${String(params.limit)}; got ${quoteValue(value)}.`, path, node!, { source: 'json', layerIndex: layerIndexOf(path) });
         return;
       }
       default:
@@ -183,46 +219,57 @@ class Analyzer {
     }
   }
 
-  /** Keys the schema does not know, with "did you mean". Keras refuses unknown layer arguments, so those are errors. */
-  private checkUnknownKeys(node: Node, schema: SchemaNode | undefined, path: JsonPath): void {
+  /**
+   * Keys the schema does not know, with "did you mean", and whole numbers too large for TensorFlow;
+   * follows the schema, so it never descends into unknown values. Keras refuses unknown layer
+   * arguments, so those are errors. Linear in the object's size: one pass, own properties only.
+   */
+  private checkKeys(node: Node, schema: SchemaNode | undefined, path: JsonPath): void {
     schema = resolveRef(schema);
     if (!schema) return;
+    if (node.type === 'number' && [schema.type].flat().includes('integer') && Math.abs(node.value) > MAX_INTEGER && Number.isFinite(node.value)) {
+      this.report('error', 'out-of-range', `${describePath(path, this.model)} must be at most ${formatCount(MAX_INTEGER)} (TensorFlow sizes are 32-bit); got ${quoteValue(node.value)}.`, path, node, { layerIndex: layerIndexOf(path) });
+      return;
+    }
     if (node.type === 'array') {
-      node.children?.forEach((child, i) => this.checkUnknownKeys(child, schema!.items, [...path, i]));
+      node.children?.forEach((child, i) => this.checkKeys(child, schema!.items, [...path, i]));
       return;
     }
     if (node.type !== 'object') return;
+    const typeNode = this.doc.property(node, 'type');
     if (schema === modelSchema.definitions.layer || schema === modelSchema.definitions.recurrentLayer) {
-      const type = getNodeValue(node)?.type;
-      schema = typeof type === 'string' ? layerSchema(type) : undefined;
+      schema = typeNode?.type === 'string' ? layerSchema(typeNode.value) : undefined;
       if (!schema) return;
     }
     const props = schema.properties;
     if (!props) return;
-    const known = Object.keys(props);
     const isLayer = layerIndexOf(path) !== undefined && path.length >= 2;
-    for (const prop of node.children ?? []) {
+    const present = new Set((node.children ?? []).map((p) => p.children?.[0]?.value));
+    const suggest = suggester(Object.keys(props).filter((k) => !present.has(k)));
+    const owner = isLayer ? String(typeNode?.value) : describePath(path, this.model);
+    (node.children ?? []).forEach((prop, index) => {
       const [keyNode, valueNode] = prop.children ?? [];
-      if (!keyNode) continue;
+      if (!keyNode) return;
       const key = String(keyNode.value);
-      if (props[key]) {
-        if (valueNode) this.checkUnknownKeys(valueNode, props[key], [...path, key]);
-        continue;
+      const known = own(props, key);
+      if (known) {
+        // Of a key written twice only the value that counts is checked.
+        if (valueNode && this.doc.property(node, key) === valueNode) this.checkKeys(valueNode, known, [...path, key]);
+        return;
       }
-      const suggestion = closest(key, known.filter((k) => !node.children?.some((p) => p.children?.[0]?.value === k)));
-      const owner = isLayer ? String(getNodeValue(node)?.type) : describePath(path, this.model);
+      const suggestion = suggest(key);
       const fixes = suggestion
         ? [this.fix(`Rename to "${suggestion}"`, [this.doc.edit(keyNode.offset, keyNode.length, JSON.stringify(suggestion))])]
-        : [this.fix(`Remove "${key}"`, removeProperty(this.doc, path, key), false)];
+        : [this.fix(`Remove ${quote(key)}`, [removeChild(this.doc, node, prop, index)], false)];
       this.report(
         isLayer ? 'error' : 'warning',
         'unknown-key',
-        `Unknown key "${key}" for ${owner}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}${isLayer ? ' Keras refuses unknown layer arguments.' : ' It is ignored.'}`,
+        `Unknown key ${quote(key)} for ${owner}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}${isLayer ? ' Keras refuses unknown layer arguments.' : ' It is ignored.'}`,
         [...path, key],
         keyNode,
         { fixes, layerIndex: layerIndexOf(path) },
       );
-    }
+    });
   }
 
   // ---- shapes ------------------------------------------------------------------------------
@@ -230,7 +277,7 @@ class Analyzer {
   private readInputShape(): Shape | null {
     const shape = (this.model.input as { shape?: unknown } | undefined)?.shape;
     if (!Array.isArray(shape) || shape.length === 0) return null;
-    if (!shape.every((d) => d === null || (typeof d === 'number' && Number.isInteger(d) && d >= 1))) return null;
+    if (!shape.every((d) => d === null || (typeof d === 'number' && Number.isInteger(d) && d >= 1 && d <= MAX_INTEGER))) return null;
     return [null, ...(shape as (number | null)[])];
   }
 
@@ -567,19 +614,20 @@ function layerIndexOf(path: JsonPath): number | undefined {
 function describePath(path: JsonPath, model: Record<string, unknown>): string {
   if (path.length === 0) return 'The model';
   const index = layerIndexOf(path);
+  const keys = (rest: JsonPath) => `"${shorten(rest.map((k) => shorten(String(k), 30)).join('.'))}"`;
   if (index !== undefined) {
     const layer = (model.layers as Record<string, unknown>[])[index];
-    const type = typeof layer?.type === 'string' ? layer.type : 'layer';
+    const type = typeof layer?.type === 'string' ? shorten(layer.type, 30) : 'layer';
     const rest = path.slice(2);
     if (rest.length === 0) return `${type} (layer ${index})`;
     if (rest[0] === 'layer') {
       const inner = (layer.layer as Record<string, unknown>) ?? {};
-      const innerType = typeof inner.type === 'string' ? inner.type : 'layer';
-      return rest.length === 1 ? `The ${innerType} inside ${type} (layer ${index})` : `"${rest.slice(1).join('.')}" of the ${innerType} inside ${type} (layer ${index})`;
+      const innerType = typeof inner.type === 'string' ? shorten(inner.type, 30) : 'layer';
+      return rest.length === 1 ? `The ${innerType} inside ${type} (layer ${index})` : `${keys(rest.slice(1))} of the ${innerType} inside ${type} (layer ${index})`;
     }
-    return `"${rest.join('.')}" of ${type} (layer ${index})`;
+    return `${keys(rest)} of ${type} (layer ${index})`;
   }
-  return `"${path.join('.')}"`;
+  return keys(path);
 }
 
 function typeWords(type: unknown): string {
@@ -592,7 +640,7 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
-  return JSON.stringify(value);
+  return quoteValue(value);
 }
 
 function firstSentence(text: string): string {
