@@ -19,6 +19,9 @@ import type { AnalyzeOptions, Diagnostic, Fix, JsonPath, LayerInfo, ModelAnalysi
 
 export const DEFAULT_OPTIONS: Required<AnalyzeOptions> = { simpleRnnMaxSteps: 50, largeModelParams: 10_000_000 };
 
+/** Unknown keys of one object marked one by one; the rest get one problem together. */
+const MAX_UNKNOWN_KEYS = 100;
+
 const REGRESSION_LOSSES = new Set(['mse', 'mean_squared_error', 'mae', 'mean_absolute_error', 'huber', 'mean_absolute_percentage_error', 'mape', 'log_cosh']);
 
 /** Reads a model file's text and computes shapes, parameter counts and diagnostics. Never throws on bad input. */
@@ -246,8 +249,10 @@ class Analyzer {
     const isLayer = layerIndexOf(path) !== undefined && path.length >= 2;
     const present = new Set((node.children ?? []).map((p) => p.children?.[0]?.value));
     const suggest = suggester(Object.keys(props).filter((k) => !present.has(k)));
-    const owner = isLayer ? String(typeNode?.value) : describePath(path, this.model);
-    (node.children ?? []).forEach((prop, index) => {
+    const owner = isLayer ? shorten(String(typeNode?.value), 30) : describePath(path, this.model);
+    let unknown = 0;
+    const children = node.children ?? [];
+    children.forEach((prop, index) => {
       const [keyNode, valueNode] = prop.children ?? [];
       if (!keyNode) return;
       const key = String(keyNode.value);
@@ -255,6 +260,14 @@ class Analyzer {
       if (known) {
         // Of a key written twice only the value that counts is checked.
         if (valueNode && this.doc.property(node, key) === valueNode) this.checkKeys(valueNode, known, [...path, key]);
+        return;
+      }
+      if (++unknown > MAX_UNKNOWN_KEYS) {
+        // One problem for the rest: an editor given thousands of squiggles slows to a crawl.
+        if (unknown === MAX_UNKNOWN_KEYS + 1) {
+          const more = children.slice(index).filter((p) => !own(props, String(p.children?.[0]?.value))).length;
+          this.report(isLayer ? 'error' : 'warning', 'unknown-key', `${formatCount(more)} more unknown keys for ${owner} from here on (only the first ${MAX_UNKNOWN_KEYS} are marked one by one).`, [...path, key], keyNode, { layerIndex: layerIndexOf(path) });
+        }
         return;
       }
       const suggestion = suggest(key);
