@@ -4,6 +4,7 @@
  */
 import type { ModelAnalysis } from '../src/core/types';
 import { formatBytes, formatCount, formatShape } from '../src/core/shapes';
+import { partialNote } from '../src/core/summary';
 import { el } from './dom';
 
 function cell(text: string, cls?: string): HTMLElement {
@@ -37,7 +38,7 @@ export function renderSummary(analysis: ModelAnalysis, onCopy: () => void): HTML
     row.append(
       cell(`${layer.name} (${layer.type})`, 'layer-col'),
       cell(formatShape(layer.outputShape), 'shape-col'),
-      cell(formatCount(layer.trainableParams + layer.nonTrainableParams), 'num'),
+      cell(layer.unknownReason ? '?' : formatCount(layer.trainableParams + layer.nonTrainableParams), 'num'),
     );
     body.appendChild(row);
   }
@@ -62,6 +63,7 @@ export function renderSummary(analysis: ModelAnalysis, onCopy: () => void): HTML
       line('Total params', analysis.totalParams),
       line('Trainable params', analysis.trainableParams),
       line('Non-trainable params', analysis.nonTrainableParams),
+      partialNote(analysis) && el('div', { class: 'summary-partial', text: `Partial: ${partialNote(analysis)}` }),
     ),
   );
 }

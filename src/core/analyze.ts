@@ -88,6 +88,7 @@ class Analyzer {
       totalParams: trainable + nonTrainable,
       trainableParams: trainable,
       nonTrainableParams: nonTrainable,
+      uncountedLayers: this.layers.filter((l) => l.unknownReason !== undefined).map((l) => l.index),
       weightBytes: (trainable + nonTrainable) * 4,
       diagnostics: this.diagnostics,
     };
@@ -299,6 +300,8 @@ class Analyzer {
     if (!layersNode || layersNode.type !== 'array') return;
     const namer = new LayerNamer();
     let shape = inputShape;
+    // Why `shape` is unknown, for the layers that follow.
+    let unknownAfter = this.doc.node(['input', 'shape']) ? 'the input shape is not valid (input.shape)' : 'the model has no input shape (input.shape)';
     const names = new Map<string, number>();
     (layersNode.children ?? []).forEach((node, index) => {
       const path: JsonPath = ['layers', index];
@@ -331,17 +334,26 @@ class Analyzer {
         this.report('error', 'duplicate-layer-name', `Layer name "${name}" is already used by layer ${previous}. Keras needs unique layer names.`, where.path, where.range, { layerIndex: index });
       } else names.set(name, index);
 
-      if (!shape || !known) {
-        shape = null;
+      const after = `after the problem in layer ${index} "${shorten(name, 30)}"`;
+      if (!shape) {
+        info.unknownReason = unknownAfter;
+        return;
+      }
+      if (!known) {
+        info.unknownReason = 'its type is not a known layer type';
+        [shape, unknownAfter] = [null, after];
         return;
       }
       const computed = this.compute(info, shape);
       if (!computed || 'rank' in computed) {
         if (computed) this.reportRank(index, computed, shape);
-        shape = null;
+        info.unknownReason = computed ? `its input ${formatShape(shape)} has the wrong rank` : 'see the problem on this layer';
+        [shape, unknownAfter] = [null, after];
         return;
       }
       if (isLayerProblem(computed)) {
+        info.unknownReason = 'see the problem on this layer';
+        unknownAfter = after;
         const problemPath = computed.key && info.inner && !(computed.key in value) ? [...path, 'layer'] : path;
         const where = this.anchor(problemPath, computed.key);
         const fix = computed.fix;
@@ -588,6 +600,8 @@ class Analyzer {
   /** Information: SimpleRNN over long sequences, very large models. */
   private checkHints(): void {
     for (const l of this.layers) {
+      // Only where the layer accepted its input: after a rank error the shape it got is the wrong one.
+      if (!l.outputShape) continue;
       const rnn = l.type === 'Bidirectional' ? l.inner : l;
       const rnnPath = l.type === 'Bidirectional' ? [...l.path, 'layer'] : l.path;
       const steps = l.inputShape?.[1];
@@ -601,7 +615,8 @@ class Analyzer {
     const total = this.layers.reduce((s, l) => s + l.trainableParams + l.nonTrainableParams, 0);
     if (total > this.options.largeModelParams) {
       const node = this.doc.node(['layers'])!;
-      this.report('info', 'large-model', `This model has ${formatCount(total)} parameters (${formatBytes(total * 4)} of float32 weights; training with Adam keeps about 4x that for weights, gradients and optimizer state).`, ['layers'], this.doc.keyRange(node));
+      const atLeast = this.layers.some((l) => l.unknownReason !== undefined) ? 'at least ' : '';
+      this.report('info', 'large-model', `This model has ${atLeast}${formatCount(total)} parameters (${formatBytes(total * 4)} of float32 weights; training with Adam keeps about 4x that for weights, gradients and optimizer state).`, ['layers'], this.doc.keyRange(node));
     }
   }
 }

@@ -3,7 +3,7 @@ export * from './types';
 export { analyzeModel, DEFAULT_OPTIONS } from './analyze';
 export { ModelDocument, LineIndex } from './document';
 export { setProperty, setProperties, replaceValue, removeProperty, removeArrayItem, inlineJson } from './edits';
-export { formatSummary, formatDiagnostic } from './summary';
+export { formatSummary, formatDiagnostic, formatTotalParams, layerHint, partialNote } from './summary';
 export { formatShape, formatCount, formatBytes, snakeCase } from './shapes';
 export { LAYER_TYPES, layerSchema, modelSchema, schemaAt, closest } from './schema';
 export { isRecurrentType, RECURRENT_TYPES } from './layers';
