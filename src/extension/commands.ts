@@ -6,6 +6,7 @@ import { RUN_FILES } from '../runner/runs';
 import { formatLogs } from '../runner/trainerProcess';
 import type { DesignerPanels } from './designerPanel';
 import { isModelDocument, type ModelStore } from './modelStore';
+import type { ModelTabs } from './modelTabs';
 import { RESTRICTED, type TrainingController } from './training';
 
 /** Everything a command needs; one instance per activation. */
@@ -15,6 +16,7 @@ export interface CommandContext {
   output: vscode.OutputChannel;
   designer: DesignerPanels;
   training: TrainingController;
+  tabs: ModelTabs;
 }
 
 /** The templates offered by "New Model from Template": examples shipped with the extension. */
@@ -30,11 +32,29 @@ export const TEMPLATES = [
 
 type Handler = (ctx: CommandContext) => (...args: never[]) => unknown;
 
-/** Resolve the model a command is about: an explicit URI (CodeLens, menus) or the active editor. */
-async function modelDocument(uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
-  const document = uri instanceof vscode.Uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+/**
+ * Resolve the model a command is about: an explicit URI (CodeLens, menus), the active editor, else
+ * (palette, with the focus in the designer or a terminal) the model file used last among the open tabs.
+ */
+async function modelDocument(ctx: CommandContext, uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+  const active = vscode.window.activeTextEditor?.document;
+  const fallback = isModelDocument(active) ? undefined : ctx.tabs.current();
+  const document = uri instanceof vscode.Uri ? await vscode.workspace.openTextDocument(uri) : fallback ? await vscode.workspace.openTextDocument(fallback) : active;
   if (isModelDocument(document)) return document;
   void vscode.window.showWarningMessage('RNN Studio: open a model file (*.rnn.json) first.');
+  return undefined;
+}
+
+/** Where to write an exported script: `proposed` if it is new, else what the user says (overwrite, another file, or nothing). */
+async function scriptDestination(proposed: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const exists = await vscode.workspace.fs.stat(proposed).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) return proposed;
+  const choice = await vscode.window.showWarningMessage(`RNN Studio: ${proposed.fsPath} already exists. Overwrite it with the exported script?`, 'Overwrite', 'Save As…');
+  if (choice === 'Overwrite') return proposed;
+  if (choice === 'Save As…') return vscode.window.showSaveDialog({ defaultUri: proposed, filters: { Python: ['py'] }, title: 'Export to Keras' });
   return undefined;
 }
 
@@ -102,7 +122,7 @@ export const COMMANDS: Record<string, Handler> = {
   },
 
   'rnnStudio.showSummary': (ctx) => async (uri?: vscode.Uri) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (!document) return undefined;
     const analysis = ctx.store.get(document);
     const file = vscode.workspace.asRelativePath(document.uri);
@@ -113,13 +133,13 @@ export const COMMANDS: Record<string, Handler> = {
   },
 
   'rnnStudio.openDesigner': (ctx) => async (uri?: vscode.Uri) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (document) return ctx.designer.open(document);
     return undefined;
   },
 
   'rnnStudio.train': (ctx) => async (uri?: vscode.Uri) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (!document) return undefined;
     const refusal = refuseToRun(ctx, document, 'Training');
     if (refusal) return refusal;
@@ -131,7 +151,7 @@ export const COMMANDS: Record<string, Handler> = {
   'rnnStudio.stopTraining': (ctx) => () => ctx.training.stop(),
 
   'rnnStudio.evaluate': (ctx) => async (uri?: vscode.Uri, runId?: string) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (!document) return undefined;
     const refusal = refuseToRun(ctx, document, 'Evaluation');
     if (refusal) return refusal;
@@ -146,7 +166,7 @@ export const COMMANDS: Record<string, Handler> = {
   },
 
   'rnnStudio.predict': (ctx) => async (uri?: vscode.Uri, text?: string, runId?: string) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (!document) return undefined;
     const refusal = refuseToRun(ctx, document, 'Prediction');
     if (refusal) return refusal;
@@ -172,7 +192,7 @@ export const COMMANDS: Record<string, Handler> = {
   },
 
   'rnnStudio.compareCells': (ctx) => async (uri?: vscode.Uri, bidirectional?: boolean) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (!document) return undefined;
     const refusal = refuseToRun(ctx, document, 'Comparing cell types');
     if (refusal) return refusal;
@@ -181,7 +201,7 @@ export const COMMANDS: Record<string, Handler> = {
   },
 
   'rnnStudio.exportKeras': (ctx) => async (uri?: vscode.Uri, target?: vscode.Uri) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (!document) return undefined;
     // The newest run whose weights fit this model, so the script can continue from them. Compare
     // Cell Types writes its SimpleRNN / LSTM / GRU runs into the same runs folder: those are skipped.
@@ -207,13 +227,16 @@ export const COMMANDS: Record<string, Handler> = {
       void vscode.window.showErrorMessage(`RNN Studio: cannot export: ${result.diagnostics[0] ?? 'the model does not parse'}`);
       return undefined;
     }
-    const destination = target ?? vscode.Uri.file(defaultScriptPath(document.uri.fsPath));
+    // A target given by the caller was chosen on purpose; the default one may hold the user's edits.
+    const destination = target ?? (await scriptDestination(vscode.Uri.file(defaultScriptPath(document.uri.fsPath))));
+    if (!destination) return { cancelled: true, diagnostics: result.diagnostics };
     await vscode.workspace.fs.writeFile(destination, Buffer.from(result.code));
     await vscode.window.showTextDocument(destination, { viewColumn: vscode.ViewColumn.Beside });
     for (const d of result.diagnostics) ctx.output.appendLine(`export: ${d}`);
     const weights = runDir ? ` Run it with --weights ${runDir} to start from the trained weights.` : '';
-    if (result.diagnostics.length) void vscode.window.showWarningMessage(`RNN Studio: exported with ${result.diagnostics.length} note(s); see the RNN Studio output.`);
-    else void vscode.window.showInformationMessage(`RNN Studio: wrote ${vscode.workspace.asRelativePath(destination)}: python ${path.basename(destination.fsPath)} trains it in Keras.${weights}`);
+    const wrote = `RNN Studio: wrote ${destination.fsPath}: python ${path.basename(destination.fsPath)} trains it in Keras.${weights}`;
+    if (result.diagnostics.length) void vscode.window.showWarningMessage(`${wrote} ${result.diagnostics.length} note(s) in the RNN Studio output.`);
+    else void vscode.window.showInformationMessage(wrote);
     return { uri: destination, diagnostics: result.diagnostics };
   },
 
