@@ -55,14 +55,14 @@ class Analyzer {
       this.diagnostics.push({ severity: 'error', code: 'json-syntax', message: e.message, path: [], range: doc.lines.range(e.offset, Math.max(e.length, 1)), source: 'json' });
     }
     const root = doc.root;
+    if (root?.type === 'object') this.model = getNodeValue(root) ?? {};
+    this.checkText(root);
     if (!root || root.type !== 'object') {
       if (doc.syntaxErrors.length === 0) {
         this.report('error', 'not-a-model', 'A model file is a JSON object with "input" and "layers", e.g. { "input": { "shape": [200] }, "layers": [ ... ] }.', [], root ?? { offset: 0, length: 0 }, { source: 'json' });
       }
       return this.result(false, null);
     }
-    this.model = getNodeValue(root) ?? {};
-    this.checkText(root);
     this.checkSchema();
     this.checkKeys(root, modelSchema, []);
     const inputShape = this.readInputShape();
@@ -128,10 +128,10 @@ class Analyzer {
   // ---- text --------------------------------------------------------------------------------
 
   /** What the JSON reader let through but no model can mean: too deep, infinite numbers, keys written twice. */
-  private checkText(root: Node): void {
+  private checkText(root: Node | undefined): void {
     const doc = this.doc;
     for (const span of doc.tooDeep) {
-      const masked = findNodeAtOffset(root, span.start);
+      const masked = root && findNodeAtOffset(root, span.start);
       const path = masked ? getNodePath(masked) : [];
       this.report('error', 'too-deep', `${describePath(path, this.model)} is nested more than ${MAX_NESTING} levels deep here; RNN Studio reads no deeper (a model file needs fewer than 10 levels), so this value is ignored. Remove the nesting.`, path, { offset: span.start, length: 1 }, { layerIndex: layerIndexOf(path) });
     }
@@ -644,12 +644,12 @@ function describePath(path: JsonPath, model: Record<string, unknown>): string {
   const index = layerIndexOf(path);
   const keys = (rest: JsonPath) => `"${shorten(rest.map((k) => shorten(String(k), 30)).join('.'))}"`;
   if (index !== undefined) {
-    const layer = (model.layers as Record<string, unknown>[])[index];
+    const layer = Array.isArray(model.layers) ? (model.layers[index] as Record<string, unknown> | undefined) : undefined;
     const type = typeof layer?.type === 'string' ? shorten(layer.type, 30) : 'layer';
     const rest = path.slice(2);
     if (rest.length === 0) return `${type} (layer ${index})`;
     if (rest[0] === 'layer') {
-      const inner = (layer.layer as Record<string, unknown>) ?? {};
+      const inner = (layer?.layer as Record<string, unknown> | undefined) ?? {};
       const innerType = typeof inner.type === 'string' ? shorten(inner.type, 30) : 'layer';
       return rest.length === 1 ? `The ${innerType} inside ${type} (layer ${index})` : `${keys(rest.slice(1))} of the ${innerType} inside ${type} (layer ${index})`;
     }
