@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeModel, formatSummary, formatTotalParams, layerHint } from '../../src/core';
 import { MAX_NESTING } from '../../src/core/json';
+import { importModel } from '../../src/interop/importModel';
 import { modelText, only, repoRoot, textAt } from './helpers';
 
 /** Hostile model files: each class of the robustness issue, with the place and the words users see. */
@@ -49,6 +50,14 @@ describe('nesting deeper than the limit', () => {
     const d = only(a, 'too-deep');
     assert.deepEqual(d.path.slice(0, 2), ['input', 'shape']);
     assert.equal(a.layers[0].outputShape, null);
+  });
+});
+
+describe('import of a deeply nested Keras JSON', () => {
+  it('refuses it with the line, without a stack overflow', () => {
+    const r = importModel(`{\n"class_name": "Sequential",\n"config": ${'{"a": '.repeat(60_000)}1${'}'.repeat(60_000)}}`);
+    assert.equal(r.modelText, '');
+    assert.deepEqual(r.diagnostics, ['The input is nested more than 100 levels deep at line 3 (in "config"); a Keras model JSON needs far fewer.']);
   });
 });
 
