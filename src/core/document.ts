@@ -84,7 +84,8 @@ export class ModelDocument {
     while (stack.length > 0) {
       const node = stack.pop()!;
       if (node.type === 'number' && !Number.isFinite(node.value)) this.nonFinite.push(node);
-      if (node.type === 'array') stack.push(...(node.children ?? []));
+      // One by one: spreading a 200,000-item array into push() overflows the stack itself.
+      if (node.type === 'array') for (const child of node.children ?? []) stack.push(child);
       if (node.type !== 'object') continue;
       const keys = new Map<string, Node>();
       const props = new Map<string, Node[]>();

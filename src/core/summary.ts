@@ -5,7 +5,7 @@ import type { Diagnostic, LayerInfo, ModelAnalysis } from './types';
 export function formatSummary(analysis: ModelAnalysis): string {
   const rows = analysis.layers.map((l) => [`${l.name} (${l.type})`, formatShape(l.outputShape), l.unknownReason ? '?' : formatCount(l.trainableParams + l.nonTrainableParams)]);
   const headers = ['Layer (type)', 'Output Shape', 'Param #'];
-  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)) + 2);
+  const widths = headers.map((h, c) => rows.reduce((w, r) => Math.max(w, r[c].length), h.length) + 2);
   const cell = (text: string, c: number) => (c === 2 ? ` ${text.padStart(widths[c] - 2)} ` : ` ${text.padEnd(widths[c] - 2)} `);
   const line = (l: string, m: string, r: string, fill: string) => l + widths.map((w) => fill.repeat(w)).join(m) + r;
   const out = [`Model: "${analysis.name}"`, line('┏', '┳', '┓', '━'), `┃${headers.map(cell).join('┃')}┃`, line('┡', '╇', '┩', '━')];

@@ -71,6 +71,14 @@ describe('many keys: linear, and a bounded list of problems', () => {
     assert.match(unknown[0].message, /^Unknown key "key_0" for Dense\./);
   });
 
+  it('a 300,000-item array is read without spreading it onto the stack', () => {
+    const a = analyzeModel(layerLine(`, "x": [${new Array(300_000).fill(0).join(',')}]`));
+    assert.deepEqual(
+      a.diagnostics.map((d) => d.code),
+      ['unknown-key'],
+    );
+  });
+
   it('"did you mean" still works beside many other keys', () => {
     const keys = Array.from({ length: 50 }, (_, i) => `"k${i}": 1`).join(', ');
     const a = analyzeModel(layerLine(`, ${keys}, "activaton": "relu"`));
