@@ -332,6 +332,7 @@ describe('after an error, and hostile files', () => {
 
   it('Train from the palette with the focus on another file trains the open model (here: refuses it, naming its error)', async () => {
     await openExample('mistake-stacked-lstm.rnn.json');
+    await vscode.commands.executeCommand('workbench.action.keepEditor'); // a pinned tab, not a preview the next file replaces
     const other = workspaceUri('scratch', `notes-${Date.now()}.txt`);
     await vscode.workspace.fs.writeFile(other, Buffer.from('notes'));
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(other));
