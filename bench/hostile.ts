@@ -40,6 +40,7 @@ export const HOSTILE_SHAPES: Record<string, (bytes: number) => string> = {
   'long string': (bytes) => `${head}    { "type": "Dense", "units": 1, "name": "${'x'.repeat(bytes)}" }${tail}`,
   'many layers': (bytes) => `${head}${fill(bytes, () => '    { "type": "Dense", "units": 4 }', ',\n')}${tail}`,
   'many duplicate keys': (bytes) => `${head}    { "type": "Dense", ${fill(bytes, (i) => `"units": ${i + 1}`, ', ')} }${tail}`,
+  'many keys written twice': (bytes) => `${head}    { "type": "Dense", "units": 1, ${fill(bytes, (i) => `"k${i}": 1, "k${i}": 2`, ', ')} }${tail}`,
   'extreme numbers': (bytes) => `${head}${fill(bytes, (i) => `    { "type": "Dense", "units": ${i % 2 ? '1e999' : '1e308'} }`, ',\n')}${tail}`,
 };
 

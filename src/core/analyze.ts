@@ -140,9 +140,21 @@ class Analyzer {
       const literal = shorten(doc.text.slice(node.offset, node.offset + node.length));
       this.report('error', 'number-not-finite', `${describePath(path, this.model)} is ${literal}, beyond the largest number there is (about 1.8e308), so it would read as ${String(node.value)}. Use a finite number.`, path, node, { layerIndex: layerIndexOf(path) });
     }
-    for (const { winner, ignored } of doc.duplicates) {
+    const perObject = new Map<Node | undefined, number>();
+    for (const { winner, ignored, firstIndex } of doc.duplicates) {
+      const count = (perObject.get(winner.parent) ?? 0) + 1;
+      perObject.set(winner.parent, count);
+      if (count > MAX_UNKNOWN_KEYS + 1) continue;
       const [keyNode, valueNode] = winner.children!;
       const path = getNodePath(valueNode);
+      if (count > MAX_UNKNOWN_KEYS) {
+        // As for unknown keys: one problem for the rest of this object.
+        if (count === MAX_UNKNOWN_KEYS + 1) {
+          const more = doc.duplicates.filter((d) => d.winner.parent === winner.parent).length - MAX_UNKNOWN_KEYS;
+          this.report('warning', 'duplicate-key', `${formatCount(more)} more keys written twice in ${describePath(path.slice(0, -1), this.model)} (only the first ${MAX_UNKNOWN_KEYS} are marked one by one).`, path, keyNode, { layerIndex: layerIndexOf(path) });
+        }
+        continue;
+      }
       const lines = [...new Set(ignored.map((p) => doc.lines.positionAt(p.offset).line + 1))];
       const where = lines.length <= 5 ? lines.join(', ') : `${lines.slice(0, 5).join(', ')} and ${lines.length - 5} more`;
       this.report(
@@ -151,7 +163,7 @@ class Analyzer {
         `${describePath(path, this.model)} is written ${ignored.length + 1} times; this last one counts (${quoteValue(getNodeValue(valueNode))}), as in Python's JSON reader, and the earlier ${ignored.length === 1 ? 'one' : 'ones'} (line ${where}) ${ignored.length === 1 ? 'is' : 'are'} ignored. Remove the duplicates.`,
         path,
         keyNode,
-        { layerIndex: layerIndexOf(path), fixes: ignored.length === 1 ? [this.fix(`Remove the ignored ${quote(String(keyNode.value))}`, [removeChild(doc, winner.parent!, ignored[0])])] : undefined },
+        { layerIndex: layerIndexOf(path), fixes: ignored.length === 1 ? [this.fix(`Remove the ignored ${quote(String(keyNode.value))}`, [removeChild(doc, winner.parent!, ignored[0], firstIndex)])] : undefined },
       );
     }
   }

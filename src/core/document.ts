@@ -48,6 +48,8 @@ export interface DuplicateKey {
   winner: Node;
   /** The earlier properties with the same key, ignored by every reader. */
   ignored: Node[];
+  /** Index of `ignored[0]` among its object's properties (for a removal edit without a search). */
+  firstIndex: number;
 }
 
 /**
@@ -89,17 +91,21 @@ export class ModelDocument {
       if (node.type !== 'object') continue;
       const keys = new Map<string, Node>();
       const props = new Map<string, Node[]>();
-      for (const prop of node.children ?? []) {
+      const firstIndex = new Map<string, number>();
+      (node.children ?? []).forEach((prop, index) => {
         const [keyNode, valueNode] = prop.children ?? [];
-        if (!keyNode || !valueNode) continue;
+        if (!keyNode || !valueNode) return;
         const key = String(keyNode.value);
         keys.set(key, valueNode);
         const same = props.get(key);
         if (same) same.push(prop);
-        else props.set(key, [prop]);
+        else {
+          props.set(key, [prop]);
+          firstIndex.set(key, index);
+        }
         stack.push(valueNode);
-      }
-      for (const same of props.values()) if (same.length > 1) this.duplicates.push({ winner: same[same.length - 1], ignored: same.slice(0, -1) });
+      });
+      for (const [key, same] of props) if (same.length > 1) this.duplicates.push({ winner: same[same.length - 1], ignored: same.slice(0, -1), firstIndex: firstIndex.get(key)! });
       this.keys.set(node, keys);
     }
     this.duplicates.sort((a, b) => a.winner.offset - b.winner.offset);

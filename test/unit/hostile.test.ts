@@ -164,6 +164,13 @@ describe('text details', () => {
     assert.equal(a.layers[0].outputShape?.at(-1), 64);
   });
 
+  it('5,000 different keys each written twice: the first 100 marked, then one problem for the rest', () => {
+    const keys = Array.from({ length: 5000 }, (_, i) => `"k${i}": 1, "k${i}": 2`).join(', ');
+    const dups = analyzeModel(layerLine(`, ${keys}`)).diagnostics.filter((d) => d.code === 'duplicate-key');
+    assert.equal(dups.length, 101);
+    assert.match(dups[100].message, /^4,900 more keys written twice in Dense \(layer 0\) \(only the first 100 are marked one by one\)\.$/);
+  });
+
   it('a schema error on a duplicated key quotes the value that counts, at its place', () => {
     const text = layerLine(',\n      "units": -3');
     const a = analyzeModel(text);
