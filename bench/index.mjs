@@ -1,5 +1,6 @@
 // `npm run bench [-- --json] [-- --quick]`: every benchmark, one after another, the arguments passed to each.
-// 1. the core (parse + shapes + diagnostics) and the data pipeline (out/bench/run.js);
+// 1. the core (parse + shapes + diagnostics) and the data pipeline (out/bench/run.js), and the core
+//    on hostile 1 MB model files, to show linear growth (out/bench/hostile.js);
 // 2. training throughput per cell, ours and Keras' back to back, with ratios and peak memory
 //    (out/bench/keras/compare.js; Keras from .venv-keras when it exists);
 // 3. editor responsiveness in the real VS Code extension host (bench/editor/run.mjs);
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 let failed = false;
-for (const script of [path.join(root, 'out', 'bench', 'run.js'), path.join(root, 'out', 'bench', 'keras', 'compare.js'), path.join(root, 'bench', 'editor', 'run.mjs'), path.join(root, 'out', 'bench', 'examples.js'), path.join(root, 'out', 'bench', 'keras', 'workers.js')]) {
+for (const script of [path.join(root, 'out', 'bench', 'run.js'), path.join(root, 'out', 'bench', 'hostile.js'), path.join(root, 'out', 'bench', 'keras', 'compare.js'), path.join(root, 'bench', 'editor', 'run.mjs'), path.join(root, 'out', 'bench', 'examples.js'), path.join(root, 'out', 'bench', 'keras', 'workers.js')]) {
   const r = spawnSync(process.execPath, [script, ...args], { cwd: root, stdio: 'inherit' });
   failed ||= r.status !== 0;
 }

@@ -35,6 +35,9 @@ export class CompareView {
   private readonly curves = el('div', { class: 'compare-curves' });
   private chart: LineChart | null = null;
   private chartKey = '';
+  /** Below this width six columns clip their words ("Simp", "Par…"): each row becomes a card. */
+  private static readonly NARROW_PX = 520;
+  private narrow = false;
 
   constructor(
     private readonly actions: CompareActions,
@@ -56,6 +59,12 @@ export class CompareView {
       this.table,
       this.curves,
     );
+    new ResizeObserver(([entry]) => {
+      const narrow = entry.contentRect.width > 0 && entry.contentRect.width < CompareView.NARROW_PX;
+      if (narrow === this.narrow) return;
+      this.narrow = narrow;
+      if (this.rows.length > 0) this.table.replaceChildren(this.renderTable());
+    }).observe(this.element);
     this.render();
   }
 
@@ -111,6 +120,40 @@ export class CompareView {
     const fmt = (v: number | undefined) => (v === undefined ? '–' : regression ? formatValue(v) : formatPercent(v));
     const done = this.rows.filter((r) => r.status === 'done' && testOf(r) !== undefined);
     const best = done.length > 1 ? done.reduce((a, b) => ((regression ? testOf(b)! < testOf(a)! : testOf(b)! > testOf(a)!) ? b : a)) : undefined;
+    const metricName = regression ? 'MAE' : 'accuracy';
+    const parts = (r: ComparisonRow) => ({
+      name: el('span', { class: 'compare-cell-name' }, el('span', { class: ['cell-swatch', `tone-${toneOf(r)}`, r.bidirectional && 'is-dashed'], attrs: { 'aria-hidden': 'true' } }), cellName(r)),
+      values: [
+        ['Params', formatInteger(r.params)],
+        ['Train time', r.trainSeconds === undefined ? '–' : formatDuration(r.trainSeconds)],
+        [`Val ${metricName}`, fmt(valOf(r))],
+      ] as const,
+      test: el('span', { class: 'compare-test' }, fmt(testOf(r)), r === best && el('span', { class: 'best-badge', text: 'best' })),
+      status: el(
+        'span',
+        { class: ['compare-status', `is-${r.status}`] },
+        r.status === 'failed' ? severityIcon('error') : el('span', { class: 'status-dot', attrs: { 'aria-hidden': 'true' } }),
+        STATUS_TEXT[r.status],
+        r.error && el('span', { class: 'compare-error', text: r.error, title: r.error }),
+      ),
+    });
+    if (this.narrow) {
+      // One card per row: the same values, labelled, wrapping instead of clipping.
+      return el(
+        'div',
+        { class: 'compare-cards' },
+        ...this.rows.map((r) => {
+          const p = parts(r);
+          const item = (label: string, value: string | HTMLElement) => el('div', { class: 'compare-card-item' }, el('dt', { text: label }), el('dd', {}, value));
+          return el(
+            'section',
+            { class: ['compare-card', 'compare-row', `status-${r.status}`, r === best && 'is-best'] },
+            el('div', { class: 'compare-card-head' }, p.name, p.status),
+            el('dl', { class: 'compare-card-values' }, ...p.values.map(([label, value]) => item(label, value)), item(`Test ${metricName}`, p.test)),
+          );
+        }),
+      );
+    }
 
     const table = document.createElement('vscode-table');
     table.className = 'compare-table';
@@ -119,23 +162,14 @@ export class CompareView {
     table.columns = ['22%', '13%', '14%', '15%', '15%', '21%'];
     const header = document.createElement('vscode-table-header');
     header.slot = 'header';
-    const metricName = regression ? 'MAE' : 'accuracy';
     header.append(headerCell('Cell'), headerCell('Params', 'num'), headerCell('Train time', 'num'), headerCell(`Val ${metricName}`, 'num'), headerCell(`Test ${metricName}`, 'num'), headerCell('Status'));
     const body = document.createElement('vscode-table-body');
     body.slot = 'body';
     for (const r of this.rows) {
       const row = document.createElement('vscode-table-row');
       row.className = `compare-row status-${r.status}${r === best ? ' is-best' : ''}`;
-      const name = el('span', { class: 'compare-cell-name' }, el('span', { class: ['cell-swatch', `tone-${toneOf(r)}`, r.bidirectional && 'is-dashed'], attrs: { 'aria-hidden': 'true' } }), cellName(r));
-      const test = el('span', { class: 'compare-test' }, fmt(testOf(r)), r === best && el('span', { class: 'best-badge', text: 'best' }));
-      const status = el(
-        'span',
-        { class: ['compare-status', `is-${r.status}`] },
-        r.status === 'failed' ? severityIcon('error') : el('span', { class: 'status-dot', attrs: { 'aria-hidden': 'true' } }),
-        STATUS_TEXT[r.status],
-        r.error && el('span', { class: 'compare-error', text: r.error, title: r.error }),
-      );
-      row.append(cell(name), cell(formatInteger(r.params), 'num'), cell(r.trainSeconds === undefined ? '–' : formatDuration(r.trainSeconds), 'num'), cell(fmt(valOf(r)), 'num'), cell(test, 'num'), cell(status));
+      const p = parts(r);
+      row.append(cell(p.name), ...p.values.map(([, value]) => cell(value, 'num')), cell(p.test, 'num'), cell(p.status));
       body.appendChild(row);
     }
     table.append(header, body);

@@ -165,7 +165,7 @@ export interface ParamView {
 export function params(layer: LayerInfo): ParamView {
   const total = layer.trainableParams + layer.nonTrainableParams;
   // The core cannot count a layer whose input it could not work out; 0 would read as "no weights".
-  if (layer.outputShape === null && total === 0) return { total: '?', detail: 'not computed', formula: 'Unknown until the layer above is fixed' };
+  if (layer.unknownReason) return { total: '?', detail: 'not computed', formula: `Unknown: ${layer.unknownReason}` };
   const detail =
     total === 0 ? 'no weights' : layer.nonTrainableParams === 0 ? 'trainable' : `${formatCount(layer.trainableParams)} trainable · ${formatCount(layer.nonTrainableParams)} non-trainable`;
   return { total: formatCount(total), detail, formula: layer.paramFormula };

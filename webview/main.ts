@@ -7,7 +7,7 @@ import './designer.css';
 import './training.css';
 import './components';
 import { isToDesignerMessage, type FromDesignerMessage, type LayerEdit, type ToDesignerMessage } from '../src/protocol/designer';
-import { formatCount } from '../src/core/shapes';
+import { formatTotalParams, partialNote } from '../src/core/summary';
 import { el, severityIcon } from './dom';
 import { countBySeverity, plural } from './describe';
 import { palette, type InsertTarget, type Palette } from './edits';
@@ -320,7 +320,7 @@ class Designer {
       el('div', { class: 'title' }, el('span', { class: 'model-name', text: analysis.name }), el('span', { class: 'file-name', text: model.fileName })),
       el('span', { class: 'spacer' }),
       el('span', { class: 'pills' }, pill('error', counts.error), pill('warning', counts.warning), pill('info', counts.info)),
-      el('span', { class: 'header-params', title: 'Total parameters' }, `${formatCount(analysis.totalParams)} params`),
+      el('span', { class: 'header-params', title: partialNote(analysis) ?? 'Total parameters' }, `${formatTotalParams(analysis)} params`),
     );
   }
 

@@ -6,6 +6,7 @@
 import type { LayerInfo, ModelAnalysis } from '../src/core/types';
 import { formatMemoryEstimate } from '../src/core/memory';
 import { formatBytes, formatCount, formatShape } from '../src/core/shapes';
+import { formatTotalParams, partialNote } from '../src/core/summary';
 import { el, severityIcon } from './dom';
 import {
   edges,
@@ -235,13 +236,15 @@ function trainingMemoryItem(analysis: ModelAnalysis): HTMLElement {
 
 export function renderTotals(analysis: ModelAnalysis): HTMLElement {
   const item = (label: string, value: string, cls: string) => el('div', { class: ['total', cls] }, el('span', { class: 'total-label', text: label }), el('span', { class: 'total-value', text: value }));
+  const note = partialNote(analysis);
   return el(
     'div',
     { class: 'totals', attrs: { role: 'group', 'aria-label': 'Parameter totals' } },
-    item('Total params', formatCount(analysis.totalParams), 'total-params'),
+    item('Total params', formatTotalParams(analysis), 'total-params'),
     item('Trainable', formatCount(analysis.trainableParams), 'trainable-params'),
     item('Non-trainable', formatCount(analysis.nonTrainableParams), 'non-trainable-params'),
     item('Weights', formatBytes(analysis.weightBytes), 'weight-bytes'),
     trainingMemoryItem(analysis),
+    note && el('div', { class: 'totals-partial', text: `Partial: ${note}` }),
   );
 }

@@ -5,6 +5,7 @@
 import type { ModelAnalysis } from '../src/core/types';
 import { formatMemoryEstimate } from '../src/core/memory';
 import { formatBytes, formatCount, formatShape } from '../src/core/shapes';
+import { partialNote } from '../src/core/summary';
 import { el } from './dom';
 
 function cell(text: string, cls?: string): HTMLElement {
@@ -38,7 +39,7 @@ export function renderSummary(analysis: ModelAnalysis, onCopy: () => void): HTML
     row.append(
       cell(`${layer.name} (${layer.type})`, 'layer-col'),
       cell(formatShape(layer.outputShape), 'shape-col'),
-      cell(formatCount(layer.trainableParams + layer.nonTrainableParams), 'num'),
+      cell(layer.unknownReason ? '?' : formatCount(layer.trainableParams + layer.nonTrainableParams), 'num'),
     );
     body.appendChild(row);
   }
@@ -64,6 +65,7 @@ export function renderSummary(analysis: ModelAnalysis, onCopy: () => void): HTML
       line('Trainable params', analysis.trainableParams),
       line('Non-trainable params', analysis.nonTrainableParams),
       el('div', { class: ['summary-total', 'summary-training-memory'] }, el('span', { class: 'total-label', text: 'Training memory' }), el('span', { class: 'total-value', text: formatMemoryEstimate(analysis.trainingMemory) })),
+      partialNote(analysis) && el('div', { class: 'summary-partial', text: `Partial: ${partialNote(analysis)}` }),
     ),
   );
 }

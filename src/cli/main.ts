@@ -120,6 +120,7 @@ export function toJson(file: string, a: ModelAnalysis) {
     trainable_params: a.trainableParams,
     non_trainable_params: a.nonTrainableParams,
     weight_bytes: a.weightBytes,
+    uncounted_layers: a.uncountedLayers,
     training_memory: memoryJson(a.trainingMemory),
     diagnostics: a.diagnostics.map((d) => ({ severity: d.severity, code: d.code, message: d.message, path: d.path, range: d.range })),
   };

@@ -1,9 +1,10 @@
-import { getNodeValue, type Node } from 'jsonc-parser';
+import { findNodeAtOffset, getNodePath, getNodeValue, type Node } from 'jsonc-parser';
 import type { ErrorObject } from 'ajv';
 import { ModelDocument } from './document';
 import { estimateTrainingMemory, trainingSettings } from './memory';
 import { tokenIdDiagnostics } from './tokenIds';
-import { removeProperty, replaceValue, setProperties, setProperty } from './edits';
+import { MAX_NESTING, own, quote, quoteValue, shorten } from './json';
+import { removeChild, replaceValue, setProperties, setProperty } from './edits';
 import {
   bidirectional,
   InvalidSetting,
@@ -14,11 +15,14 @@ import {
   type LayerResult,
   type LayerRule,
 } from './layers';
-import { closest, LAYER_TYPES, layerSchema, modelSchema, resolveRef, schemaAt, validateWithSchema, withDefaults, type SchemaNode } from './schema';
+import { closest, suggester, LAYER_TYPES, layerSchema, MAX_INTEGER, modelSchema, resolveRef, schemaAt, validateWithSchema, withDefaults, type SchemaNode } from './schema';
 import { formatBytes, formatCount, formatShape, LayerNamer } from './shapes';
 import type { AnalyzeOptions, Diagnostic, Fix, JsonPath, LayerInfo, ModelAnalysis, Range, Severity, Shape } from './types';
 
 export const DEFAULT_OPTIONS: Required<AnalyzeOptions> = { simpleRnnMaxSteps: 50, largeModelParams: 10_000_000 };
+
+/** Unknown keys of one object marked one by one; the rest get one problem together. */
+const MAX_UNKNOWN_KEYS = 100;
 
 const REGRESSION_LOSSES = new Set(['mse', 'mean_squared_error', 'mae', 'mean_absolute_error', 'huber', 'mean_absolute_percentage_error', 'mape', 'log_cosh']);
 
@@ -53,15 +57,16 @@ class Analyzer {
       this.diagnostics.push({ severity: 'error', code: 'json-syntax', message: e.message, path: [], range: doc.lines.range(e.offset, Math.max(e.length, 1)), source: 'json' });
     }
     const root = doc.root;
+    if (root?.type === 'object') this.model = getNodeValue(root) ?? {};
+    this.checkText(root);
     if (!root || root.type !== 'object') {
       if (doc.syntaxErrors.length === 0) {
         this.report('error', 'not-a-model', 'A model file is a JSON object with "input" and "layers", e.g. { "input": { "shape": [200] }, "layers": [ ... ] }.', [], root ?? { offset: 0, length: 0 }, { source: 'json' });
       }
       return this.result(false, null);
     }
-    this.model = getNodeValue(root) ?? {};
     this.checkSchema();
-    this.checkUnknownKeys(root, modelSchema, []);
+    this.checkKeys(root, modelSchema, []);
     const inputShape = this.readInputShape();
     this.walkLayers(inputShape);
     if (this.layers.length > 0 && this.layers.every((l) => l.outputShape)) {
@@ -85,6 +90,7 @@ class Analyzer {
       totalParams: trainable + nonTrainable,
       trainableParams: trainable,
       nonTrainableParams: nonTrainable,
+      uncountedLayers: this.layers.filter((l) => l.unknownReason !== undefined).map((l) => l.index),
       weightBytes: (trainable + nonTrainable) * 4,
       trainingMemory: estimateTrainingMemory(this.layers, trainingSettings(this.model)),
       diagnostics: this.diagnostics,
@@ -122,6 +128,49 @@ class Analyzer {
     return { title, edits, isPreferred };
   }
 
+  // ---- text --------------------------------------------------------------------------------
+
+  /** What the JSON reader let through but no model can mean: too deep, infinite numbers, keys written twice. */
+  private checkText(root: Node | undefined): void {
+    const doc = this.doc;
+    for (const span of doc.tooDeep) {
+      const masked = root && findNodeAtOffset(root, span.start);
+      const path = masked ? getNodePath(masked) : [];
+      this.report('error', 'too-deep', `${describePath(path, this.model)} is nested more than ${MAX_NESTING} levels deep here; RNN Studio reads no deeper (a model file needs fewer than 10 levels), so this value is ignored. Remove the nesting.`, path, { offset: span.start, length: 1 }, { layerIndex: layerIndexOf(path) });
+    }
+    for (const node of doc.nonFinite) {
+      const path = getNodePath(node);
+      const literal = shorten(doc.text.slice(node.offset, node.offset + node.length));
+      this.report('error', 'number-not-finite', `${describePath(path, this.model)} is ${literal}, beyond the largest number there is (about 1.8e308), so it would read as ${String(node.value)}. Use a finite number.`, path, node, { layerIndex: layerIndexOf(path) });
+    }
+    const perObject = new Map<Node | undefined, number>();
+    for (const { winner, ignored, firstIndex } of doc.duplicates) {
+      const count = (perObject.get(winner.parent) ?? 0) + 1;
+      perObject.set(winner.parent, count);
+      if (count > MAX_UNKNOWN_KEYS + 1) continue;
+      const [keyNode, valueNode] = winner.children!;
+      const path = getNodePath(valueNode);
+      if (count > MAX_UNKNOWN_KEYS) {
+        // As for unknown keys: one problem for the rest of this object.
+        if (count === MAX_UNKNOWN_KEYS + 1) {
+          const more = doc.duplicates.filter((d) => d.winner.parent === winner.parent).length - MAX_UNKNOWN_KEYS;
+          this.report('warning', 'duplicate-key', `${formatCount(more)} more keys written twice in ${describePath(path.slice(0, -1), this.model)} (only the first ${MAX_UNKNOWN_KEYS} are marked one by one).`, path, keyNode, { layerIndex: layerIndexOf(path) });
+        }
+        continue;
+      }
+      const lines = [...new Set(ignored.map((p) => doc.lines.positionAt(p.offset).line + 1))];
+      const where = lines.length <= 5 ? lines.join(', ') : `${lines.slice(0, 5).join(', ')} and ${lines.length - 5} more`;
+      this.report(
+        'warning',
+        'duplicate-key',
+        `${describePath(path, this.model)} is written ${ignored.length + 1} times; this last one counts (${quoteValue(getNodeValue(valueNode))}), as in Python's JSON reader, and the earlier ${ignored.length === 1 ? 'one' : 'ones'} (line ${where}) ${ignored.length === 1 ? 'is' : 'are'} ignored. Remove the duplicates.`,
+        path,
+        keyNode,
+        { layerIndex: layerIndexOf(path), fixes: ignored.length === 1 ? [this.fix(`Remove the ignored ${quote(String(keyNode.value))}`, [removeChild(doc, winner.parent!, ignored[0], firstIndex)])] : undefined },
+      );
+    }
+  }
+
   // ---- schema ------------------------------------------------------------------------------
 
   private checkSchema(): void {
@@ -129,6 +178,9 @@ class Analyzer {
     const seen = new Set<string>();
     for (const e of errors) {
       const path = pointerToPath(e.instancePath);
+      const value = this.doc.node(path);
+      // Infinite numbers and cut-out deep values have their own error at the same place.
+      if (value && ((value.type === 'number' && !Number.isFinite(value.value)) || this.doc.tooDeep.some((s) => s.start === value.offset))) continue;
       const key = `${e.instancePath}|${e.keyword === 'required' ? (e.params as { missingProperty: string }).missingProperty : ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -158,13 +210,13 @@ class Analyzer {
         const suggestion = typeof value === 'string' ? closest(value, allowed) : undefined;
         const fixes = suggestion ? [this.fix(`Change to "${suggestion}"`, replaceValue(doc, path, suggestion))] : undefined;
         const message = isLayerType
-          ? `Unknown layer type "${String(value)}".${suggestion ? ` Did you mean "${suggestion}"?` : ''} ${allowed.length <= 3 ? `Allowed here: ${allowed.join(', ')}.` : `Layer types of schema v1: ${allowed.join(', ')}.`}`
-          : `${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}; got ${JSON.stringify(value)}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`;
+          ? `Unknown layer type ${quote(String(value))}.${suggestion ? ` Did you mean "${suggestion}"?` : ''} ${allowed.length <= 3 ? `Allowed here: ${allowed.join(', ')}.` : `Layer types of schema v1: ${allowed.join(', ')}.`}`
+          : `${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}; got ${quoteValue(value)}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`;
         this.report('error', isLayerType ? 'unknown-layer-type' : 'invalid-value', message, path, node!, { source: 'json', fixes, layerIndex: layerIndexOf(path) });
         return;
       }
       case 'const':
-        this.report('error', 'invalid-value', `${name} must be ${JSON.stringify(params.allowedValue)} here; got ${JSON.stringify(value)}.`, path, node!, {
+        this.report('error', 'invalid-value', `${name} must be ${JSON.stringify(params.allowedValue)} here; got ${quoteValue(value)}.`, path, node!, {
           source: 'json',
           fixes: [this.fix(`Change to ${JSON.stringify(params.allowedValue)}`, replaceValue(doc, path, params.allowedValue))],
           layerIndex: layerIndexOf(path),
@@ -178,7 +230,7 @@ class Analyzer {
       case 'exclusiveMinimum':
       case 'exclusiveMaximum': {
         const op = { minimum: '>=', maximum: '<=', exclusiveMinimum: '>', exclusiveMaximum: '<' }[e.keyword];
-        this.report('error', 'out-of-range', `${name} must be ${op} ${String(params.limit)}; got ${JSON.stringify(value)}.`, path, node!, { source: 'json', layerIndex: layerIndexOf(path) });
+        this.report('error', 'out-of-range', `${name} must be ${op} ${String(params.limit)}; got ${quoteValue(value)}.`, path, node!, { source: 'json', layerIndex: layerIndexOf(path) });
         return;
       }
       default:
@@ -186,46 +238,67 @@ class Analyzer {
     }
   }
 
-  /** Keys the schema does not know, with "did you mean". Keras refuses unknown layer arguments, so those are errors. */
-  private checkUnknownKeys(node: Node, schema: SchemaNode | undefined, path: JsonPath): void {
+  /**
+   * Keys the schema does not know, with "did you mean", and whole numbers too large for TensorFlow;
+   * follows the schema, so it never descends into unknown values. Keras refuses unknown layer
+   * arguments, so those are errors. Linear in the object's size: one pass, own properties only.
+   */
+  private checkKeys(node: Node, schema: SchemaNode | undefined, path: JsonPath): void {
     schema = resolveRef(schema);
     if (!schema) return;
+    if (node.type === 'number' && [schema.type].flat().includes('integer') && Math.abs(node.value) > MAX_INTEGER && Number.isFinite(node.value)) {
+      this.report('error', 'out-of-range', `${describePath(path, this.model)} must be at most ${formatCount(MAX_INTEGER)} (TensorFlow sizes are 32-bit); got ${quoteValue(node.value)}.`, path, node, { layerIndex: layerIndexOf(path) });
+      return;
+    }
     if (node.type === 'array') {
-      node.children?.forEach((child, i) => this.checkUnknownKeys(child, schema!.items, [...path, i]));
+      node.children?.forEach((child, i) => this.checkKeys(child, schema!.items, [...path, i]));
       return;
     }
     if (node.type !== 'object') return;
+    const typeNode = this.doc.property(node, 'type');
     if (schema === modelSchema.definitions.layer || schema === modelSchema.definitions.recurrentLayer) {
-      const type = getNodeValue(node)?.type;
-      schema = typeof type === 'string' ? layerSchema(type) : undefined;
+      schema = typeNode?.type === 'string' ? layerSchema(typeNode.value) : undefined;
       if (!schema) return;
     }
     const props = schema.properties;
     if (!props) return;
-    const known = Object.keys(props);
     const isLayer = layerIndexOf(path) !== undefined && path.length >= 2;
-    for (const prop of node.children ?? []) {
+    const present = new Set((node.children ?? []).map((p) => p.children?.[0]?.value));
+    const suggest = suggester(Object.keys(props).filter((k) => !present.has(k)));
+    const owner = isLayer ? shorten(String(typeNode?.value), 30) : describePath(path, this.model);
+    let unknown = 0;
+    const children = node.children ?? [];
+    children.forEach((prop, index) => {
       const [keyNode, valueNode] = prop.children ?? [];
-      if (!keyNode) continue;
+      if (!keyNode) return;
       const key = String(keyNode.value);
-      if (props[key]) {
-        if (valueNode) this.checkUnknownKeys(valueNode, props[key], [...path, key]);
-        continue;
+      const known = own(props, key);
+      if (known) {
+        // Of a key written twice only the value that counts is checked.
+        if (valueNode && this.doc.property(node, key) === valueNode) this.checkKeys(valueNode, known, [...path, key]);
+        return;
       }
-      const suggestion = closest(key, known.filter((k) => !node.children?.some((p) => p.children?.[0]?.value === k)));
-      const owner = isLayer ? String(getNodeValue(node)?.type) : describePath(path, this.model);
+      if (++unknown > MAX_UNKNOWN_KEYS) {
+        // One problem for the rest: an editor given thousands of squiggles slows to a crawl.
+        if (unknown === MAX_UNKNOWN_KEYS + 1) {
+          const more = children.slice(index).filter((p) => !own(props, String(p.children?.[0]?.value))).length;
+          this.report(isLayer ? 'error' : 'warning', 'unknown-key', `${formatCount(more)} more unknown keys for ${owner} from here on (only the first ${MAX_UNKNOWN_KEYS} are marked one by one).`, [...path, key], keyNode, { layerIndex: layerIndexOf(path) });
+        }
+        return;
+      }
+      const suggestion = suggest(key);
       const fixes = suggestion
         ? [this.fix(`Rename to "${suggestion}"`, [this.doc.edit(keyNode.offset, keyNode.length, JSON.stringify(suggestion))])]
-        : [this.fix(`Remove "${key}"`, removeProperty(this.doc, path, key), false)];
+        : [this.fix(`Remove ${quote(key)}`, [removeChild(this.doc, node, prop, index)], false)];
       this.report(
         isLayer ? 'error' : 'warning',
         'unknown-key',
-        `Unknown key "${key}" for ${owner}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}${isLayer ? ' Keras refuses unknown layer arguments.' : ' It is ignored.'}`,
+        `Unknown key ${quote(key)} for ${owner}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}${isLayer ? ' Keras refuses unknown layer arguments.' : ' It is ignored.'}`,
         [...path, key],
         keyNode,
         { fixes, layerIndex: layerIndexOf(path) },
       );
-    }
+    });
   }
 
   // ---- shapes ------------------------------------------------------------------------------
@@ -233,7 +306,7 @@ class Analyzer {
   private readInputShape(): Shape | null {
     const shape = (this.model.input as { shape?: unknown } | undefined)?.shape;
     if (!Array.isArray(shape) || shape.length === 0) return null;
-    if (!shape.every((d) => d === null || (typeof d === 'number' && Number.isInteger(d) && d >= 1))) return null;
+    if (!shape.every((d) => d === null || (typeof d === 'number' && Number.isInteger(d) && d >= 1 && d <= MAX_INTEGER))) return null;
     return [null, ...(shape as (number | null)[])];
   }
 
@@ -242,6 +315,8 @@ class Analyzer {
     if (!layersNode || layersNode.type !== 'array') return;
     const namer = new LayerNamer();
     let shape = inputShape;
+    // Why `shape` is unknown, for the layers that follow.
+    let unknownAfter = this.doc.node(['input', 'shape']) ? 'the input shape is not valid (input.shape)' : 'the model has no input shape (input.shape)';
     const names = new Map<string, number>();
     (layersNode.children ?? []).forEach((node, index) => {
       const path: JsonPath = ['layers', index];
@@ -274,17 +349,26 @@ class Analyzer {
         this.report('error', 'duplicate-layer-name', `Layer name "${name}" is already used by layer ${previous}. Keras needs unique layer names.`, where.path, where.range, { layerIndex: index });
       } else names.set(name, index);
 
-      if (!shape || !known) {
-        shape = null;
+      const after = `after the problem in layer ${index} "${shorten(name, 30)}"`;
+      if (!shape) {
+        info.unknownReason = unknownAfter;
+        return;
+      }
+      if (!known) {
+        info.unknownReason = 'its type is not a known layer type';
+        [shape, unknownAfter] = [null, after];
         return;
       }
       const computed = this.compute(info, shape);
       if (!computed || 'rank' in computed) {
         if (computed) this.reportRank(index, computed, shape);
-        shape = null;
+        info.unknownReason = computed ? `its input ${formatShape(shape)} has the wrong rank` : 'see the problem on this layer';
+        [shape, unknownAfter] = [null, after];
         return;
       }
       if (isLayerProblem(computed)) {
+        info.unknownReason = 'see the problem on this layer';
+        unknownAfter = after;
         const problemPath = computed.key && info.inner && !(computed.key in value) ? [...path, 'layer'] : path;
         const where = this.anchor(problemPath, computed.key);
         const fix = computed.fix;
@@ -532,6 +616,8 @@ class Analyzer {
   /** Information: SimpleRNN over long sequences, very large models. */
   private checkHints(): void {
     for (const l of this.layers) {
+      // Only where the layer accepted its input: after a rank error the shape it got is the wrong one.
+      if (!l.outputShape) continue;
       const rnn = l.type === 'Bidirectional' ? l.inner : l;
       const rnnPath = l.type === 'Bidirectional' ? [...l.path, 'layer'] : l.path;
       const steps = l.inputShape?.[1];
@@ -545,7 +631,8 @@ class Analyzer {
     const total = this.layers.reduce((s, l) => s + l.trainableParams + l.nonTrainableParams, 0);
     if (total > this.options.largeModelParams) {
       const node = this.doc.node(['layers'])!;
-      this.report('info', 'large-model', `This model has ${formatCount(total)} parameters (${formatBytes(total * 4)} of float32 weights; training with Adam keeps about 4x that for weights, gradients and optimizer state).`, ['layers'], this.doc.keyRange(node));
+      const atLeast = this.layers.some((l) => l.unknownReason !== undefined) ? 'at least ' : '';
+      this.report('info', 'large-model', `This model has ${atLeast}${formatCount(total)} parameters (${formatBytes(total * 4)} of float32 weights; training with Adam keeps about 4x that for weights, gradients and optimizer state).`, ['layers'], this.doc.keyRange(node));
     }
   }
 }
@@ -571,19 +658,20 @@ function layerIndexOf(path: JsonPath): number | undefined {
 function describePath(path: JsonPath, model: Record<string, unknown>): string {
   if (path.length === 0) return 'The model';
   const index = layerIndexOf(path);
+  const keys = (rest: JsonPath) => `"${shorten(rest.map((k) => shorten(String(k), 30)).join('.'))}"`;
   if (index !== undefined) {
-    const layer = (model.layers as Record<string, unknown>[])[index];
-    const type = typeof layer?.type === 'string' ? layer.type : 'layer';
+    const layer = Array.isArray(model.layers) ? (model.layers[index] as Record<string, unknown> | undefined) : undefined;
+    const type = typeof layer?.type === 'string' ? shorten(layer.type, 30) : 'layer';
     const rest = path.slice(2);
     if (rest.length === 0) return `${type} (layer ${index})`;
     if (rest[0] === 'layer') {
-      const inner = (layer.layer as Record<string, unknown>) ?? {};
-      const innerType = typeof inner.type === 'string' ? inner.type : 'layer';
-      return rest.length === 1 ? `The ${innerType} inside ${type} (layer ${index})` : `"${rest.slice(1).join('.')}" of the ${innerType} inside ${type} (layer ${index})`;
+      const inner = (layer?.layer as Record<string, unknown> | undefined) ?? {};
+      const innerType = typeof inner.type === 'string' ? shorten(inner.type, 30) : 'layer';
+      return rest.length === 1 ? `The ${innerType} inside ${type} (layer ${index})` : `${keys(rest.slice(1))} of the ${innerType} inside ${type} (layer ${index})`;
     }
-    return `"${rest.join('.')}" of ${type} (layer ${index})`;
+    return `${keys(rest)} of ${type} (layer ${index})`;
   }
-  return `"${path.join('.')}"`;
+  return keys(path);
 }
 
 function typeWords(type: unknown): string {
@@ -596,7 +684,7 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
-  return JSON.stringify(value);
+  return quoteValue(value);
 }
 
 function firstSentence(text: string): string {

@@ -63,13 +63,13 @@ function insertProperty(doc: ModelDocument, object: Node, key: string, value: un
   if (sameLine) return doc.edit(end, 0, `, ${entry}`);
   const lineStart = doc.lines.offsetAt({ line: doc.lines.positionAt(last.offset).line, character: 0 });
   const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const eol = doc.eol;
   return doc.edit(end, 0, `,${eol}${indent}${entry}`);
 }
 
-function removeChild(doc: ModelDocument, container: Node, child: Node): TextEdit {
+/** Remove one property of an object node or one item of an array node, with its separating comma. */
+export function removeChild(doc: ModelDocument, container: Node, child: Node, i = container.children!.indexOf(child)): TextEdit {
   const siblings = container.children!;
-  const i = siblings.indexOf(child);
   const text = doc.text;
   if (siblings.length === 1) {
     return doc.edit(container.offset + 1, container.length - 2, '');
@@ -80,7 +80,7 @@ function removeChild(doc: ModelDocument, container: Node, child: Node): TextEdit
     let start = child.offset;
     const lineStart = doc.lines.offsetAt({ line: doc.lines.positionAt(start).line, character: 0 });
     const nextLineStart = doc.lines.offsetAt({ line: doc.lines.positionAt(next.offset).line, character: 0 });
-    if (/^[ \t]*$/.test(text.slice(lineStart, start)) && nextLineStart > lineStart) {
+    if (onlyBlanks(text, lineStart, start) && nextLineStart > lineStart) {
       return doc.edit(lineStart, nextLineStart - lineStart, '');
     }
     return doc.edit(start, next.offset - start, '');
@@ -89,6 +89,15 @@ function removeChild(doc: ModelDocument, container: Node, child: Node): TextEdit
   const prev = siblings[i - 1];
   const prevEnd = prev.offset + prev.length;
   return doc.edit(prevEnd, child.offset + child.length - prevEnd, '');
+}
+
+/** Whether `text` has only spaces and tabs between `from` and `to`; looks back from `to`, so a long line costs nothing. */
+function onlyBlanks(text: string, from: number, to: number): boolean {
+  for (let i = to - 1; i >= from; i--) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
 }
 
 /** Set several keys of one object in one fix; missing keys are inserted together after the last property. */

@@ -1,3 +1,4 @@
+import { MAX_INTEGER } from './json';
 import { formatCount, formatShape, product } from './shapes';
 import type { Shape } from './types';
 
@@ -47,7 +48,7 @@ export class InvalidSetting extends Error {}
 
 export function int(config: Config, key: string, min = 1): number {
   const v = config[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new InvalidSetting(key);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > MAX_INTEGER) throw new InvalidSetting(key);
   return v;
 }
 
@@ -246,7 +247,7 @@ export const LAYER_RULES: Record<string, LayerRule> = {
     minRank: 1,
     compute(config, input) {
       const target = config.target_shape;
-      if (!Array.isArray(target) || target.some((d) => typeof d !== 'number' || !Number.isInteger(d) || (d < 1 && d !== -1))) {
+      if (!Array.isArray(target) || target.some((d) => typeof d !== 'number' || !Number.isInteger(d) || (d < 1 && d !== -1) || d > MAX_INTEGER)) {
         throw new InvalidSetting('target_shape');
       }
       const wildcards = target.filter((d) => d === -1).length;

@@ -1,5 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schemaJson from '../../schemas/rnn-model.schema.json';
+import { own } from './json';
+export { MAX_INTEGER } from './json';
 
 /**
  * The JSON Schema in `schemas/rnn-model.schema.json` is the single source of truth for keys,
@@ -48,12 +50,17 @@ export function layerSchema(type: string): SchemaNode | undefined {
   return LAYER_TYPES.includes(type) ? modelSchema.definitions[type] : undefined;
 }
 
+const defaultsByType = new Map<string, Record<string, unknown>>();
+
 /** A layer's config with Keras defaults filled in from the schema. */
 export function withDefaults(type: string, config: Record<string, unknown>): Record<string, unknown> {
-  const props = layerSchema(type)?.properties ?? {};
-  const filled: Record<string, unknown> = {};
-  for (const [key, prop] of Object.entries(props)) {
-    if (key !== 'type' && key !== 'name' && key !== 'layer' && prop.default !== undefined) filled[key] = prop.default;
+  let filled = defaultsByType.get(type);
+  if (!filled) {
+    filled = {};
+    for (const [key, prop] of Object.entries(layerSchema(type)?.properties ?? {})) {
+      if (key !== 'type' && key !== 'name' && key !== 'layer' && prop.default !== undefined) filled[key] = prop.default;
+    }
+    defaultsByType.set(type, filled);
   }
   return { ...filled, ...config };
 }
@@ -66,7 +73,7 @@ export function schemaAt(path: (string | number)[], model: unknown): SchemaNode 
     node = resolveRef(node);
     if (!node) return undefined;
     if (typeof segment === 'number') node = node.items;
-    else node = node.properties?.[segment];
+    else node = own(node.properties, segment);
     value = (value as Record<string | number, unknown> | undefined)?.[segment];
     node = resolveRef(node);
     if (node === modelSchema.definitions.layer || node === modelSchema.definitions.recurrentLayer) {
@@ -79,22 +86,34 @@ export function schemaAt(path: (string | number)[], model: unknown): SchemaNode 
 
 /** The closest candidate to `word` (case-insensitive, small edit distance), for "did you mean". */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
-  const lower = word.toLowerCase();
-  const exact = candidates.find((c) => c.toLowerCase() === lower);
-  if (exact) return exact;
+  return suggester(candidates)(word);
+}
+
+/**
+ * `closest` over a fixed list, with the candidates prepared once: for many words (every unknown
+ * key of an object) each lookup is linear in the word and bounded by the few, short candidates.
+ */
+export function suggester(candidates: readonly string[]): (word: string) => string | undefined {
   const normalized = (s: string) => s.toLowerCase().replace(/[_\- ]/g, '');
-  const loose = candidates.find((c) => normalized(c) === normalized(word));
-  if (loose) return loose;
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(lower, c.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = c;
+  const prepared = candidates.map((c) => ({ c, lower: c.toLowerCase(), loose: normalized(c) }));
+  return (word) => {
+    const lower = word.toLowerCase();
+    const exact = prepared.find((p) => p.lower === lower);
+    if (exact) return exact.c;
+    const wordLoose = normalized(word);
+    const loose = prepared.find((p) => p.loose === wordLoose);
+    if (loose) return loose.c;
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const p of prepared) {
+      const d = editDistance(lower, p.lower);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = p.c;
+      }
     }
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  };
 }
 
 function editDistance(a: string, b: string): number {

@@ -74,6 +74,8 @@ export interface LayerInfo {
   range: Range;
   inputShape: Shape | null;
   outputShape: Shape | null;
+  /** Why `outputShape` is null and the counts are not known (`after the problem in layer 2 "lstm_1"`). */
+  unknownReason?: string;
   trainableParams: number;
   nonTrainableParams: number;
   /** How the count was computed, e.g. `4 x (64 x (64 + 64) + 64) = 33,024`. */
@@ -89,9 +91,12 @@ export interface ModelAnalysis {
   parsed: boolean;
   inputShape: Shape | null;
   layers: LayerInfo[];
+  /** Sums over the layers that could be computed; see `uncountedLayers`. */
   totalParams: number;
   trainableParams: number;
   nonTrainableParams: number;
+  /** Indices of the layers whose counts are unknown (after an error): the totals are then partial. */
+  uncountedLayers: number[];
   /** Bytes of the weights as float32. */
   weightBytes: number;
   /** What training one batch would need (weights, gradients, optimizer slots, activations), checked against the machine before training. */

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'csv-parse/sync';
+import { deepSpans, MAX_NESTING, quote, quoteValue } from '../core/json';
 import { DataError, FileRef, dataError, fsError } from './errors';
 
 export function fileRef(modelDir: string, p: string): FileRef {
@@ -67,7 +68,7 @@ export function readCsv(file: FileRef, text = readText(file, 'CSV file')): CsvTa
 export function columnIndex(file: FileRef, header: string[], name: string, key: string): number {
   const i = header.indexOf(name);
   if (i < 0) {
-    throw dataError(file, 1, `the header has no column "${name}" (data.${key}). Its columns are: ${header.map((h) => JSON.stringify(h)).join(', ')}. Rename the column, or set data.${key} to one of them.`);
+    throw dataError(file, 1, `the header has no column "${name}" (data.${key}). Its columns are: ${header.map((h) => quote(h)).join(', ')}. Rename the column, or set data.${key} to one of them.`);
   }
   return i;
 }
@@ -86,6 +87,12 @@ export function readJsonl(file: FileRef): { objects: Record<string, unknown>[]; 
     const line = text.slice(start, end);
     start = end + 1;
     if (line.trim().length === 0) continue;
+    // Checked before parsing: every later reader of the value (messages, labels) may recurse.
+    const deep = deepSpans(line, MAX_NESTING)[0];
+    if (deep) {
+      const where = deep.topKey !== undefined ? `the value of ${quote(deep.topKey)}` : 'the line';
+      throw dataError(file, lineNo, `${where} is nested more than ${MAX_NESTING} levels deep (from column ${deep.start + 1}). Each line must be one flat JSON object, e.g. {"text": "...", "label": "..."}.`);
+    }
     let value: unknown;
     try {
       value = JSON.parse(line);
@@ -93,7 +100,7 @@ export function readJsonl(file: FileRef): { objects: Record<string, unknown>[]; 
       throw dataError(file, lineNo, `invalid JSON (${(e as Error).message}). Each line must be one JSON object, e.g. {"text": "...", "label": "..."}.`);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw dataError(file, lineNo, `expected a JSON object such as {"text": "...", "label": "..."}, found ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}.`);
+      throw dataError(file, lineNo, `expected a JSON object such as {"text": "...", "label": "..."}, found ${Array.isArray(value) ? 'an array' : quoteValue(value)}.`);
     }
     objects.push(value as Record<string, unknown>);
     lines.push(lineNo);

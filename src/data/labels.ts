@@ -1,4 +1,5 @@
 /** Class labels: declared (`data.labels`, their order is the class index) or found in the data. */
+import { quote } from '../core/json';
 import { DataError } from './errors';
 import type { LabelEncoding, Matrix } from './types';
 
@@ -41,7 +42,7 @@ export class LabelSet {
 }
 
 export function describeLabels(names: readonly string[]): string {
-  return names.map((n) => JSON.stringify(n)).join(', ');
+  return names.map((n) => quote(n)).join(', ');
 }
 
 /** y for class indices: [N, 1] float 0/1 (binary), [N] int32 (sparse) or [N, C] float (one-hot). */

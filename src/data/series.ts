@@ -1,5 +1,6 @@
 /** Time-series forecasting data: numeric CSV columns, sliding windows, normalisation, naive baseline. */
 import type { DataConfig } from './config';
+import { quote, quoteValue } from '../core/json';
 import { DEFAULTS } from './config';
 import { DataError, FileRef, dataError, fmtInt } from './errors';
 import * as path from 'path';
@@ -23,10 +24,14 @@ export interface SeriesTable {
 
 function parseNumber(file: FileRef, line: number, column: string, s: string | undefined): number {
   if (s === undefined || !NUMERIC.test(s)) {
-    const shown = s === undefined || s.trim() === '' ? 'an empty value' : JSON.stringify(s);
+    const shown = s === undefined || s.trim() === '' ? 'an empty value' : quote(s);
     throw dataError(file, line, `column "${column}" has ${shown}, which is not a number. Time-series columns must be numeric in every row: fix or remove the row (missing values are not filled in), or drop the column from data.columns.`);
   }
-  return Number(s);
+  const n = Number(s);
+  if (!Number.isFinite(n)) {
+    throw dataError(file, line, `column "${column}" has ${quote(s)}, beyond the largest number there is (about 1.8e308): it would read as Infinity and make the loss NaN. Fix the value, or remove the row.`);
+  }
+  return n;
 }
 
 export function readSeriesTable(file: FileRef, needed: string[], keys: Record<string, string>): SeriesTable {
@@ -235,7 +240,7 @@ function rowValue(p: SeriesPreprocessor, row: Record<string, number>, column: st
   const v: unknown = row[column];
   const n = typeof v === 'number' ? v : typeof v === 'string' && NUMERIC.test(v) ? Number(v) : NaN;
   if (!Number.isFinite(n)) {
-    throw new DataError(`Row ${r + 1} ${v === undefined ? `has no "${column}"` : `has ${JSON.stringify(v)} for "${column}", which is not a number`}. The model reads ${p.columns.join(', ')} for each of its last ${p.window} steps.`);
+    throw new DataError(`Row ${r + 1} ${v === undefined ? `has no "${column}"` : `has ${quoteValue(v)} for "${column}", which is not a finite number`}. The model reads ${p.columns.join(', ')} for each of its last ${p.window} steps.`);
   }
   return n;
 }

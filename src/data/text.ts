@@ -2,6 +2,7 @@
 import type { Dirent } from 'fs';
 import * as fs from 'fs';
 import type { DataConfig } from './config';
+import { own, quote, quoteValue } from '../core/json';
 import { DEFAULTS } from './config';
 import { DataError, FileRef, dataError, fmtInt, fsError } from './errors';
 import { childRef, columnIndex, fileRef, isDir, listDir, readCsv, readJsonl } from './files';
@@ -31,7 +32,7 @@ export interface TextCorpus {
 function labelOf(raw: unknown, file: FileRef, line: number, column: string): string {
   const key = labelKey(raw);
   if (key === null || key === '') {
-    const what = raw === undefined ? `has no "${column}" field` : key === '' ? `has an empty label in "${column}"` : `has a label that is not a string or number: ${JSON.stringify(raw)}`;
+    const what = raw === undefined ? `has no "${column}" field` : key === '' ? `has an empty label in "${column}"` : `has a label that is not a string or a finite number: ${quoteValue(raw)}`;
     throw dataError(file, line, `the sample ${what} (data.label_column). Give every sample a label, or set data.label_column to the field that holds it.`);
   }
   return key;
@@ -42,19 +43,20 @@ export function readJsonlCorpus(file: FileRef, textColumn: string, labelColumn: 
   const texts: string[] = new Array(objects.length);
   const labels: string[] = new Array(objects.length);
   objects.forEach((o, i) => {
-    const t = o[textColumn];
+    const t = own(o, textColumn);
     if (typeof t !== 'string') {
-      const fields = Object.keys(o).map((k) => JSON.stringify(k)).join(', ') || 'none';
+      const names = Object.keys(o);
+      const fields = names.slice(0, 20).map((k) => quote(k)).join(', ') + (names.length > 20 ? ` and ${names.length - 20} more` : '') || 'none';
       throw dataError(
         file,
         lines[i],
         t === undefined
           ? `the object has no "${textColumn}" field (data.text_column); its fields are ${fields}. Add the field, or set data.text_column to the field that holds the text.`
-          : `"${textColumn}" must be a string, found ${JSON.stringify(t)}.`,
+          : `"${textColumn}" must be a string, found ${quoteValue(t)}.`,
       );
     }
     texts[i] = t;
-    labels[i] = labelOf(o[labelColumn], file, lines[i], labelColumn);
+    labels[i] = labelOf(own(o, labelColumn), file, lines[i], labelColumn);
   });
   return { texts, labels, files: [file], fileOf: new Int32Array(objects.length), lineOf: lines };
 }
@@ -163,8 +165,8 @@ export function toClasses(c: RawCorpus, set: LabelSet, declared: boolean): Int32
         file,
         line,
         declared
-          ? `label ${JSON.stringify(c.labels[i])} is not one of the declared labels (${describeLabels(set.names)}). Fix the label, or add it to data.labels.`
-          : `label ${JSON.stringify(c.labels[i])} does not occur in the training data (labels there: ${describeLabels(set.names)}). Fix the label, or declare all labels in data.labels.`,
+          ? `label ${quote(c.labels[i])} is not one of the declared labels (${describeLabels(set.names)}). Fix the label, or add it to data.labels.`
+          : `label ${quote(c.labels[i])} does not occur in the training data (labels there: ${describeLabels(set.names)}). Fix the label, or declare all labels in data.labels.`,
       );
     }
     out[i] = k;

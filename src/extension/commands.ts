@@ -6,6 +6,7 @@ import { RUN_FILES } from '../runner/runs';
 import { formatLogs } from '../runner/trainerProcess';
 import type { DesignerPanels } from './designerPanel';
 import { isModelDocument, type ModelStore } from './modelStore';
+import type { ModelTabs } from './modelTabs';
 import { RESTRICTED, type TrainingController } from './training';
 
 /** Everything a command needs; one instance per activation. */
@@ -15,6 +16,7 @@ export interface CommandContext {
   output: vscode.OutputChannel;
   designer: DesignerPanels;
   training: TrainingController;
+  tabs: ModelTabs;
 }
 
 /** The templates offered by "New Model from Template": examples shipped with the extension. */
@@ -30,12 +32,28 @@ export const TEMPLATES = [
 
 type Handler = (ctx: CommandContext) => (...args: never[]) => unknown;
 
-/** Resolve the model a command is about: an explicit URI (CodeLens, menus) or the active editor. */
-async function modelDocument(uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
-  const document = uri instanceof vscode.Uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+/**
+ * Resolve the model a command is about: an explicit URI (CodeLens, menus), the active editor, else
+ * (palette, with the focus in the designer or a terminal) the model file used last among the open tabs.
+ */
+async function modelDocument(ctx: CommandContext, uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+  const active = vscode.window.activeTextEditor?.document;
+  const fallback = isModelDocument(active) ? undefined : ctx.tabs.current();
+  const document = uri instanceof vscode.Uri ? await vscode.workspace.openTextDocument(uri) : fallback ? await vscode.workspace.openTextDocument(fallback) : active;
   if (isModelDocument(document)) return document;
   void vscode.window.showWarningMessage('RNN Studio: open a model file (*.rnn.json) first.');
   return undefined;
+}
+
+/** True when `folder` is new or empty, or the user agrees to replace what it holds (the export may hold their edits). */
+async function mayReplace(folder: vscode.Uri): Promise<boolean> {
+  const entries = await vscode.workspace.fs.readDirectory(folder).then(
+    (e) => e,
+    () => [],
+  );
+  if (entries.length === 0) return true;
+  const choice = await vscode.window.showWarningMessage(`RNN Studio: ${folder.fsPath} already exists. Replace it with the exported project?`, 'Replace');
+  return choice === 'Replace';
 }
 
 /** Training, evaluation and prediction read data and run code: refused in Restricted Mode and on broken models. */
@@ -102,7 +120,7 @@ export const COMMANDS: Record<string, Handler> = {
   },
 
   'rnnStudio.showSummary': (ctx) => async (uri?: vscode.Uri) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (!document) return undefined;
     const analysis = ctx.store.get(document);
     const file = vscode.workspace.asRelativePath(document.uri);
@@ -113,13 +131,13 @@ export const COMMANDS: Record<string, Handler> = {
   },
 
   'rnnStudio.openDesigner': (ctx) => async (uri?: vscode.Uri) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (document) return ctx.designer.open(document);
     return undefined;
   },
 
   'rnnStudio.train': (ctx) => async (uri?: vscode.Uri) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (!document) return undefined;
     const refusal = refuseToRun(ctx, document, 'Training');
     if (refusal) return refusal;
@@ -131,7 +149,7 @@ export const COMMANDS: Record<string, Handler> = {
   'rnnStudio.stopTraining': (ctx) => () => ctx.training.stop(),
 
   'rnnStudio.evaluate': (ctx) => async (uri?: vscode.Uri, runId?: string) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (!document) return undefined;
     const refusal = refuseToRun(ctx, document, 'Evaluation');
     if (refusal) return refusal;
@@ -146,7 +164,7 @@ export const COMMANDS: Record<string, Handler> = {
   },
 
   'rnnStudio.predict': (ctx) => async (uri?: vscode.Uri, text?: string, runId?: string) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (!document) return undefined;
     const refusal = refuseToRun(ctx, document, 'Prediction');
     if (refusal) return refusal;
@@ -172,7 +190,7 @@ export const COMMANDS: Record<string, Handler> = {
   },
 
   'rnnStudio.compareCells': (ctx) => async (uri?: vscode.Uri, bidirectional?: boolean) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (!document) return undefined;
     const refusal = refuseToRun(ctx, document, 'Comparing cell types');
     if (refusal) return refusal;
@@ -181,7 +199,7 @@ export const COMMANDS: Record<string, Handler> = {
   },
 
   'rnnStudio.exportKeras': (ctx) => async (uri?: vscode.Uri, target?: vscode.Uri) => {
-    const document = await modelDocument(uri);
+    const document = await modelDocument(ctx, uri);
     if (!document) return undefined;
     // The newest run whose weights fit this model, so the project can continue from them. Compare
     // Cell Types writes its SimpleRNN / LSTM / GRU runs into the same runs folder: those are skipped.
@@ -212,9 +230,10 @@ export const COMMANDS: Record<string, Handler> = {
       target ??
       (await vscode.window.showSaveDialog({ title: 'Export to Keras: the project folder to write', defaultUri: vscode.Uri.file(defaultProjectDir(document.uri.fsPath)), saveLabel: 'Export' }));
     if (!destination) return undefined;
+    if (!(await mayReplace(destination))) return { cancelled: true, diagnostics: [] };
     let project: Awaited<ReturnType<typeof exportKerasProject>>;
     try {
-      // The save dialog has asked before replacing; the text is the editor's, saved or not.
+      // The user has agreed to replace what is there; the text is the editor's, saved or not.
       project = await exportKerasProject(document.uri.fsPath, { modelText: document.getText(), runDir, outDir: destination.fsPath, force: true });
     } catch (e) {
       void vscode.window.showErrorMessage(`RNN Studio: cannot export: ${(e as Error).message}`);
@@ -225,7 +244,7 @@ export const COMMANDS: Record<string, Handler> = {
     for (const d of project.diagnostics) ctx.output.appendLine(`export: ${d}`);
     const weights = runDir ? ` python train.py --run evaluates the trained weights of ${path.basename(runDir)}.` : '';
     if (project.diagnostics.length) void vscode.window.showWarningMessage(`RNN Studio: exported with ${project.diagnostics.length} note(s); see the RNN Studio output.`);
-    else void vscode.window.showInformationMessage(`RNN Studio: wrote ${vscode.workspace.asRelativePath(destination)}: python train.py trains it in Keras.${weights}`);
+    else void vscode.window.showInformationMessage(`RNN Studio: wrote ${destination.fsPath}: python train.py trains it in Keras.${weights}`);
     return { uri: destination, diagnostics: project.diagnostics };
   },
 

@@ -5,6 +5,7 @@ import { DesignerPanels } from './designerPanel';
 import { registerDiagnostics } from './diagnostics';
 import { registerLanguageFeatures } from './languageFeatures';
 import { ModelStore } from './modelStore';
+import { ModelTabs } from './modelTabs';
 import { ModelStatusBar } from './statusBar';
 import { TrainingController } from './training';
 
@@ -26,7 +27,9 @@ export function activate(context: vscode.ExtensionContext): RnnStudioApi {
   const training = new TrainingController(context.extensionUri, store, output);
   const designer = new DesignerPanels(context.extensionUri, store, training);
   const statusBar = new ModelStatusBar(store);
+  const tabs = new ModelTabs();
   context.subscriptions.push(
+    tabs,
     store,
     output,
     training,
@@ -35,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): RnnStudioApi {
     registerDiagnostics(store),
     registerCodeActions(store),
     registerLanguageFeatures(store),
-    registerCommands({ extensionUri: context.extensionUri, store, output, designer, training }),
+    registerCommands({ extensionUri: context.extensionUri, store, output, designer, training, tabs }),
   );
   store.analyzeOpenDocuments();
   const activationMs = performance.now() - started;

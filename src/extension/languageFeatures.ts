@@ -1,6 +1,6 @@
 import { getLocation, parse } from 'jsonc-parser';
 import * as vscode from 'vscode';
-import { formatCount, formatShape, inlineJson, layerTemplate, ModelDocument, schemaAt, setProperty, type LayerInfo, type ModelAnalysis } from '../core';
+import { formatCount, formatShape, formatTotalParams, inlineJson, layerHint, layerTemplate, ModelDocument, partialNote, schemaAt, setProperty, type LayerInfo, type ModelAnalysis } from '../core';
 import type { PaletteItem } from '../protocol/designer';
 import { toRange } from './convert';
 import { MODEL_SELECTOR, type ModelStore } from './modelStore';
@@ -9,11 +9,6 @@ import { MODEL_SELECTOR, type ModelStore } from './modelStore';
 
 function layerAt(analysis: ModelAnalysis, position: vscode.Position): LayerInfo | undefined {
   return analysis.layers.find((l) => toRange(l.range).contains(position));
-}
-
-export function layerHint(layer: LayerInfo): string {
-  const params = layer.trainableParams + layer.nonTrainableParams;
-  return `${formatShape(layer.outputShape)} · ${formatCount(params)}`;
 }
 
 class HoverProvider implements vscode.HoverProvider {
@@ -28,7 +23,8 @@ class HoverProvider implements vscode.HoverProvider {
     md.appendMarkdown(`**${layer.type}** \`${layer.name}\`${inner} · layer ${layer.index}\n\n`);
     md.appendMarkdown(`Input \`${formatShape(layer.inputShape)}\` → output \`${formatShape(layer.outputShape)}\`\n\n`);
     const params = layer.trainableParams + layer.nonTrainableParams;
-    md.appendMarkdown(layer.paramFormula ? `Parameters: \`${layer.paramFormula}\`` : `Parameters: ${formatCount(params)}`);
+    if (layer.unknownReason) md.appendMarkdown(`Output shape and parameters unknown: ${layer.unknownReason}.`);
+    else md.appendMarkdown(layer.paramFormula ? `Parameters: \`${layer.paramFormula}\`` : `Parameters: ${formatCount(params)}`);
     if (layer.nonTrainableParams) md.appendMarkdown(` (${formatCount(layer.nonTrainableParams)} non-trainable)`);
     const note = optionNote(document, position, layer);
     if (note) md.appendMarkdown(`\n\n---\n\n${note}`);
@@ -68,7 +64,7 @@ class InlayHintsProvider implements vscode.InlayHintsProvider {
       .map((l) => {
         const hint = new vscode.InlayHint(toRange(l.range).end, layerHint(l), vscode.InlayHintKind.Type);
         hint.paddingLeft = true;
-        hint.tooltip = l.paramFormula ?? `${l.type} "${l.name}"`;
+        hint.tooltip = l.unknownReason ? `Shape and parameters unknown: ${l.unknownReason}` : (l.paramFormula ?? `${l.type} "${l.name}"`);
         return hint;
       });
   }
@@ -90,7 +86,7 @@ class CodeLensProvider implements vscode.CodeLensProvider {
     const args = [document.uri];
     return [
       new vscode.CodeLens(top, { title: '$(play) Train', command: 'rnnStudio.train', arguments: args }),
-      new vscode.CodeLens(top, { title: `Summary (${formatCount(analysis.totalParams)} params)`, command: 'rnnStudio.showSummary', arguments: args }),
+      new vscode.CodeLens(top, { title: `Summary (${formatTotalParams(analysis)} params)`, tooltip: partialNote(analysis), command: 'rnnStudio.showSummary', arguments: args }),
       new vscode.CodeLens(top, { title: 'Open Designer', command: 'rnnStudio.openDesigner', arguments: args }),
       new vscode.CodeLens(top, { title: 'Export to Keras', command: 'rnnStudio.exportKeras', arguments: args }),
     ];

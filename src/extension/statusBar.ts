@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatCount } from '../core';
+import { formatTotalParams, partialNote } from '../core';
 import { isModelDocument, type ModelStore } from './modelStore';
 
 /** The active model's total parameters and error count; click opens the designer. */
@@ -28,8 +28,9 @@ export class ModelStatusBar implements vscode.Disposable {
     }
     const analysis = this.store.get(document);
     const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
-    this.item.text = `$(layers) ${formatCount(analysis.totalParams)} params · ${errors === 0 ? '$(check) no errors' : `$(error) ${errors} error${errors === 1 ? '' : 's'}`}`;
-    this.item.tooltip = `${analysis.name}: ${analysis.layers.length} layers, ${formatCount(analysis.totalParams)} parameters. Click to open the designer.`;
+    this.item.text = `$(layers) ${formatTotalParams(analysis)} params · ${errors === 0 ? '$(check) no errors' : `$(error) ${errors} error${errors === 1 ? '' : 's'}`}`;
+    const note = partialNote(analysis);
+    this.item.tooltip = `${analysis.name}: ${analysis.layers.length} layers, ${formatTotalParams(analysis)} parameters.${note ? ` Partial: ${note}` : ''} Click to open the designer.`;
     this.item.backgroundColor = errors ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     this.item.show();
   }

@@ -1,4 +1,5 @@
 import { inlineJson } from '../core/edits';
+import { deepSpans, MAX_NESTING, own, quote } from '../core/json';
 import { layerSchema, LAYER_TYPES } from '../core/schema';
 import { snakeCase } from '../core/shapes';
 
@@ -56,6 +57,12 @@ class Importer {
 
 export function importModel(input: string, kind?: ImportKind): ImportResult {
   const imp = new Importer();
+  // Before parsing: the importer walks the tree recursively.
+  const deep = deepSpans(input, MAX_NESTING)[0];
+  if (deep) {
+    const line = input.slice(0, deep.start).split('\n').length;
+    return { modelText: '', diagnostics: [`The input is nested more than ${MAX_NESTING} levels deep at line ${line}${deep.topKey !== undefined ? ` (in ${quote(deep.topKey)})` : ''}; a Keras model JSON needs far fewer.`] };
+  }
   let root: unknown;
   try {
     root = parseJsonLenient(input, imp);
@@ -447,7 +454,7 @@ function isDefaultInitializer(key: string, value: unknown, owner: string, imp: I
 
 function activationName(value: unknown): string | undefined {
   if (value === null || value === undefined) return 'linear';
-  if (typeof value === 'string') return TFJS_ACTIVATIONS[value] ?? value;
+  if (typeof value === 'string') return own(TFJS_ACTIVATIONS, value) ?? value;
   if (isObject(value)) {
     if (typeof value.config === 'string') return activationName(value.config);
     if (isObject(value.config) && typeof value.config.name === 'string') return activationName(value.config.name);
@@ -736,7 +743,7 @@ function readCompile(training: Json, imp: Importer): Json {
     const kept: string[] = [];
     for (const m of metrics) {
       const cls = typeof m === 'string' ? m : isObject(m) ? String(m.class_name ?? '') : '';
-      const mapped = METRICS[normName(cls)] ?? METRICS[normName(snakeCase(cls))];
+      const mapped = own(METRICS, normName(cls)) ?? own(METRICS, normName(snakeCase(cls)));
       if (mapped && !kept.includes(mapped)) kept.push(mapped);
       else if (!mapped) imp.note(`The metric ${describeValue(m)} is outside schema v1; not kept.`);
     }

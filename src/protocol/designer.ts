@@ -129,7 +129,7 @@ export function isToDesignerMessage(x: unknown): x is ToDesignerMessage {
   if (!isObject(x)) return false;
   switch (x.type) {
     case 'model':
-      return typeof x.uri === 'string' && typeof x.fileName === 'string' && isIndex(x.version) && isObject(x.analysis) && Array.isArray(x.analysis.layers) && typeof x.stale === 'boolean' && typeof x.summaryText === 'string';
+      return typeof x.uri === 'string' && typeof x.fileName === 'string' && isIndex(x.version) && isObject(x.analysis) && Array.isArray(x.analysis.layers) && Array.isArray(x.analysis.uncountedLayers) && typeof x.stale === 'boolean' && typeof x.summaryText === 'string';
     case 'highlight':
       return x.layerIndex === null || isIndex(x.layerIndex);
     case 'detached':

@@ -277,3 +277,107 @@ describe('Keras interop commands', () => {
     await waitFor('the imported model to be analysed', () => rnn.statusBarText().includes('727,745 params'));
   });
 });
+
+describe('after an error, and hostile files', () => {
+  afterEach(closeAll);
+
+  const labelsOf = (hints: vscode.InlayHint[]) => hints.map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
+
+  it('inlay hints after an error say why the shape is unknown; CodeLens and status bar say the total is partial', async () => {
+    const rnn = await api();
+    const editor = await openExample('mistake-stacked-lstm.rnn.json');
+    const uri = editor.document.uri;
+    const full = new vscode.Range(0, 0, editor.document.lineCount, 0);
+    const hints = await waitFor('hints', async () => {
+      const found = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, full);
+      return found.length === 4 ? found : undefined;
+    });
+    assert.deepEqual(labelsOf(hints), [
+      '(None, 200, 64) · 640,000',
+      '(None, 64) · 33,024',
+      '? · unknown: its input (None, 64) has the wrong rank',
+      '? · unknown: after the problem in layer 2 "lstm_1"',
+    ]);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+    const summary = lenses.find((l) => l.command?.command === 'rnnStudio.showSummary')!;
+    assert.equal(summary.command?.title, 'Summary (at least 673,024 (partial) params)');
+    assert.match(summary.command?.tooltip ?? '', /layers 2 to 3 could not be computed/);
+    await waitFor('status bar says partial', () => rnn.statusBarText().includes('at least 673,024 (partial) params · $(error) 1 error'));
+    const text = await vscode.commands.executeCommand<string>('rnnStudio.showSummary', uri);
+    assert.match(text, / Partial: layers 2 to 3 could not be computed/);
+  });
+
+  it('no info on a layer whose input has the wrong rank', async () => {
+    const editor = await openModel(
+      '{ "input": { "shape": [64], "dtype": "int32" }, "layers": [ { "type": "Embedding", "input_dim": 100, "output_dim": 8 }, { "type": "LSTM", "units": 64 }, { "type": "SimpleRNN", "units": 4 }, { "type": "Dense", "units": 1 } ] }',
+    );
+    const codes = await waitFor('diagnostics', () => {
+      const found = ours(editor.document.uri).map(codeOf);
+      return found.length ? found : undefined;
+    });
+    assert.deepEqual(codes, ['missing-return-sequences']);
+  });
+
+  it('a model file with a UTF-8 byte order mark reads cleanly; deep nesting and 1e999 are errors at their place', async () => {
+    const rnn = await api();
+    const bom = workspaceUri('scratch', `bom-${Date.now()}.rnn.json`);
+    await vscode.workspace.fs.writeFile(bom, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(STACKED)]));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(bom));
+    await waitFor('the BOM model analysed', () => rnn.statusBarText().includes('$(check) no errors'));
+    assert.deepEqual(ours(bom), []);
+
+    const hostile = await openModel(STACKED.replace('"units": 32', `"units": 1e999, "x": ${'['.repeat(5000)}${']'.repeat(5000)}`));
+    const found = await waitFor('hostile diagnostics', () => {
+      const ds = ours(hostile.document.uri).filter((d) => ['too-deep', 'number-not-finite'].includes(codeOf(d)));
+      return ds.length === 2 ? ds : undefined;
+    });
+    assert.equal(hostile.document.getText(found.find((d) => codeOf(d) === 'number-not-finite')!.range), '1e999');
+    assert.equal(found.find((d) => codeOf(d) === 'too-deep')!.range.start.line, 6);
+  });
+
+  it('Train from the palette with the focus on another file trains the open model (here: refuses it, naming its error)', async () => {
+    await openExample('mistake-stacked-lstm.rnn.json');
+    await vscode.commands.executeCommand('workbench.action.keepEditor'); // a pinned tab, not a preview the next file replaces
+    const other = workspaceUri('scratch', `notes-${Date.now()}.txt`);
+    await vscode.workspace.fs.writeFile(other, Buffer.from('notes'));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(other));
+    assert.ok(vscode.window.activeTextEditor?.document.uri.path.endsWith('.txt'));
+    const reason = await vscode.commands.executeCommand<string>('rnnStudio.train');
+    assert.match(reason, /Training refused: the model has 1 error\. First: LSTM "lstm_1" expects a 3-D input/);
+  });
+});
+
+describe('Export to Keras over an existing project', () => {
+  afterEach(closeAll);
+
+  it('asks before replacing: dismissing keeps the folder, Replace writes it; the result names the path', async () => {
+    const editor = await openExample('sentiment-gru.rnn.json');
+    const target = workspaceUri('scratch', `replace-${Date.now()}`);
+    const first = await vscode.commands.executeCommand<{ uri: vscode.Uri }>('rnnStudio.exportKeras', editor.document.uri, target);
+    assert.equal(first.uri.toString(), target.toString());
+    const script = vscode.Uri.joinPath(target, 'train.py');
+    const mine = '# my own edits\n';
+    await vscode.workspace.fs.writeFile(script, Buffer.from(mine));
+    await vscode.window.showTextDocument(editor.document);
+    const read = async () => Buffer.from(await vscode.workspace.fs.readFile(script)).toString('utf8');
+
+    await vscode.commands.executeCommand('notifications.clearAll');
+    const dismissed = vscode.commands.executeCommand<{ cancelled?: boolean }>('rnnStudio.exportKeras', editor.document.uri, target);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await read(), mine, 'nothing written while the question is open');
+    await vscode.commands.executeCommand('notifications.clearAll');
+    assert.equal((await dismissed).cancelled, true);
+    assert.equal(await read(), mine, 'dismissing keeps the folder');
+
+    await vscode.window.showTextDocument(editor.document);
+    let settled = false;
+    const replaced = vscode.commands.executeCommand<{ uri: vscode.Uri }>('rnnStudio.exportKeras', editor.document.uri, target).then((r) => ((settled = true), r));
+    await waitFor('the Replace answer to be taken', async () => {
+      await Promise.resolve(vscode.commands.executeCommand('notification.acceptPrimaryAction')).catch(() => undefined);
+      return settled;
+    });
+    assert.equal((await replaced).uri.toString(), target.toString());
+    assert.match(await read(), /keras\.Sequential/);
+    await vscode.workspace.fs.delete(target, { recursive: true });
+  });
+});

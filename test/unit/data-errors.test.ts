@@ -215,3 +215,26 @@ describe('DataError: settings', () => {
     assert.throws(() => encodeTexts(p, ['1 12']), DataError);
   });
 });
+
+describe('DataError: hostile data files', () => {
+  it('a JSONL line nested 50,000 levels deep: file, line and key, not "too large"', () =>
+    rejects(jsonl('deep.jsonl', ['{"text": "fine", "label": "a"}', `{"text": "x", "label": ${'['.repeat(50_000)}${']'.repeat(50_000)}}`]), {}, { file: 'deep.jsonl', line: 2, message: /the value of "label" is nested more than 100 levels deep \(from column 123\)/ }));
+
+  it('a CSV value beyond float64 (1e400) in a series: file, line and column', () =>
+    rejects({ kind: 'timeseries', source: 'csv', path: write('inf.csv', 'day,v\n1,1.5\n2,1e400\n3,2\n4,4\n5,5\n'), target: 'v', window: 3 }, {}, { file: 'inf.csv', line: 3, message: /column "v" has "1e400", beyond the largest number there is/ }, seriesOpts));
+
+  it('inherited names are not fields: text_column "constructor" on objects without it', () =>
+    rejects({ ...jsonl('inherited.jsonl', ['{"text": "a", "label": "x"}']), text_column: 'constructor' }, {}, { file: 'inherited.jsonl', line: 1, message: /the object has no "constructor" field/ }));
+
+  it('a label that is a 1 MB object is shortened in the message', async () => {
+    const big = JSON.stringify({ k: 'y'.repeat(1024 * 1024) });
+    let message = '';
+    try {
+      await prepareData(jsonl('bigobj.jsonl', [`{"text": "a", "label": ${big}}`]) as DataConfig, textOpts);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert.match(message, /^bigobj\.jsonl, line 1: the sample has a label that is not a string or a finite number: \{"k":"y+…/);
+    assert.ok(message.length < 400, `${message.length} characters`);
+  });
+});

@@ -1003,6 +1003,54 @@ test('compare: posts compareCells with the checkbox, renders the table and overl
   await w.done();
 });
 
+test('compare at 350 px: one card per row, every word whole (no "Simp", no "Par…"), nothing past the right edge', async () => {
+  const w = await open({ state: { tab: 'compare' } });
+  const p = w.page;
+  await p.setViewportSize({ width: 350, height: 900 });
+  await w.send(COMPARISON_DONE);
+  const cards = p.locator('.compare-card');
+  await cards.first().waitFor();
+  equal(await cards.count(), 4, 'cards');
+  equal(await p.locator('.compare-table').count(), 0, 'no six-column table');
+  equal(await cards.locator('.compare-cell-name').allTextContents(), ['SimpleRNN', 'LSTM', 'GRU', 'Bidirectional LSTM'], 'names');
+  equal(await cards.nth(1).locator('dt').allTextContents(), ['Params', 'Train time', 'Val accuracy', 'Test accuracy'], 'labels');
+  equal(await cards.nth(1).locator('dd').allTextContents(), ['1,338,049', '1 min 15 s', '97.5%', '97.2%best'], 'values');
+  assert((await cards.nth(1).getAttribute('class')).includes('is-best'), 'best card');
+  const clipped = await p.evaluate(() => {
+    const out = [];
+    for (const e of document.querySelectorAll('.compare *')) {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 || !e.textContent.trim()) continue;
+      if (r.right > window.innerWidth + 0.5) out.push(`${e.className || e.tagName}: right edge ${Math.round(r.right)}`);
+      const style = getComputedStyle(e);
+      if (style.overflowX !== 'visible' && e.scrollWidth > e.clientWidth + 1 && !e.classList.contains('compare-error')) out.push(`${e.className || e.tagName}: "${e.textContent.trim()}" clipped`);
+    }
+    return out;
+  });
+  equal(clipped, [], 'nothing clipped');
+  await p.setViewportSize({ width: 760, height: 900 });
+  await p.locator('.compare-table').waitFor();
+  equal(await p.locator('.compare-table vscode-table-row').count(), 4, 'the table again when wide');
+  await w.done();
+});
+
+test('after an error the totals say they are partial and the layers after it say why they are unknown', async () => {
+  const w = await open();
+  await w.model(mistake);
+  const p = w.page;
+  equal(await p.locator('.totals .total-params .total-value').textContent(), 'at least 673,024 (partial)', 'total');
+  equal(
+    await p.locator('.totals-partial').textContent(),
+    'Partial: layers 2 to 3 could not be computed (layer 2 "lstm_1": its input (None, 64) has the wrong rank; the others follow it), so the totals leave them out.',
+    'why',
+  );
+  equal(await p.locator('.header-params').textContent(), 'at least 673,024 (partial) params', 'header');
+  await w.send(imdb);
+  await p.waitForFunction(() => document.querySelector('.totals .total-params .total-value')?.textContent === '727,745');
+  equal(await p.locator('.totals-partial').count(), 0, 'complete totals have no note');
+  await w.done();
+});
+
 test('training views ignore malformed nested fields without errors', async () => {
   const w = await open({ state: { tab: 'training' } });
   const p = w.page;
