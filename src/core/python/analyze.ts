@@ -61,6 +61,7 @@ function analyzeOne(py: PyModel, text: string, lines: LineIndex, options: Analyz
     if (!py.input && d.code === 'missing-key' && d.path.length === 0) continue;
     diagnostics.push({
       ...d,
+      message: pythonWords(d.message),
       range: range(at(d.path)),
       related: d.related?.map((r) => ({ ...r, range: range(at(r.path)) })),
       fixes: d.fixes?.map((f) => mapFix(f, json, model, py, text, lines)).filter((f): f is Fix => !!f),
@@ -193,7 +194,7 @@ function mapFix(fix: Fix, json: string, before: Record<string, unknown>, py: PyM
     if (!diffLayer(py.layers[i], layersBefore[i], layersAfter[i], text, edit)) return undefined;
   }
   if (edits.length === 0) return undefined;
-  return { ...fix, title: pythonTitle(fix.title), edits };
+  return { ...fix, title: pythonWords(fix.title), edits };
 }
 
 function diffLayer(layer: PyLayer, before: Record<string, unknown>, after: Record<string, unknown>, text: string, edit: (span: Span, newText: string) => void): boolean {
@@ -260,8 +261,8 @@ export function pyLiteral(value: unknown): string {
   return String(value);
 }
 
-/** `Set "return_sequences": true on "lstm"` -> `Set return_sequences=True on "lstm"`. */
-function pythonTitle(title: string): string {
+/** The engine's JSON wording in Python: `Set "return_sequences": true` -> `Set return_sequences=True`. */
+function pythonWords(title: string): string {
   return title.replace(/"(\w+)": (true|false|null|"[^"]*"|[-\d.]+|\[[^\]]*\])/g, (_m, key: string, value: string) => `${key}=${pyLiteral(JSON.parse(value))}`);
 }
 

@@ -444,7 +444,7 @@ class Reader {
         continue;
       }
       if (arg.key === 'input_length' && cls.name === 'Embedding') {
-        this.note(model, `Keras 3 ignores input_length (the model stays unbuilt until it sees data); RNN Studio uses ${String(value)} as the sequence length. To make Keras build it too, start the model with keras.Input(shape=(${String(value)},)).`, arg.whole);
+        this.note(model, `Keras 3 ignores input_length (the model stays unbuilt until it sees data); RNN Studio uses ${String(value)} as the sequence length. To make Keras build it too, start the model with keras.Input(shape=(${String(value)},)).`, arg.whole, 'info', 'input-length-ignored');
         if (model.layers.length === 0 && !model.input && typeof value === 'number') model.input = { shape: [value], dtype: 'int32', span: pyArg.span, valueSpan: pyArg.valueSpan, from: 'input_length' };
         continue;
       }
@@ -709,9 +709,9 @@ class Reader {
     return { indent: /^[ \t]*/.exec(this.text.slice(lineStart))![0] };
   }
 
-  private note(model: PyModel, message: string, at: Node | Span, severity: 'info' | 'warning' = 'info'): void {
+  private note(model: PyModel, message: string, at: Node | Span, severity: 'info' | 'warning' = 'info', code = severity === 'info' ? 'not-evaluated' : 'python-model'): void {
     const span = 'start' in at ? at : spanOf(at);
-    model.notes.push({ severity, code: severity === 'info' ? 'not-evaluated' : 'python-model', message, span });
+    model.notes.push({ severity, code, message, span });
   }
 }
 
