@@ -5,6 +5,7 @@ import { DesignerPanels } from './designerPanel';
 import { registerDiagnostics } from './diagnostics';
 import { registerLanguageFeatures } from './languageFeatures';
 import { ModelStore } from './modelStore';
+import { registerPythonFeatures, type PythonStore } from './python';
 import { ModelStatusBar } from './statusBar';
 import { TrainingController } from './training';
 
@@ -17,6 +18,9 @@ export interface RnnStudioApi {
   training: TrainingController;
   /** Fires after a model document was re-analysed and its diagnostics published. */
   onDidAnalyze: vscode.Event<{ document: vscode.TextDocument }>;
+  /** Keras models in Python files and notebooks. */
+  python: PythonStore;
+  pythonStatusBarText(): string;
 }
 
 export function activate(context: vscode.ExtensionContext): RnnStudioApi {
@@ -26,12 +30,14 @@ export function activate(context: vscode.ExtensionContext): RnnStudioApi {
   const training = new TrainingController(context.extensionUri, store, output);
   const designer = new DesignerPanels(context.extensionUri, store, training);
   const statusBar = new ModelStatusBar(store);
+  const python = registerPythonFeatures(store, output);
   context.subscriptions.push(
     store,
     output,
     training,
     designer,
     statusBar,
+    python.disposable,
     registerDiagnostics(store),
     registerCodeActions(store),
     registerLanguageFeatures(store),
@@ -39,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): RnnStudioApi {
   );
   store.analyzeOpenDocuments();
   const activationMs = performance.now() - started;
-  return { activationMs, statusBarText: () => statusBar.text, designer, training, onDidAnalyze: store.onDidAnalyze };
+  return { activationMs, statusBarText: () => statusBar.text, designer, training, onDidAnalyze: store.onDidAnalyze, python: python.store, pythonStatusBarText: python.statusBarText };
 }
 
 export function deactivate(): void {}
