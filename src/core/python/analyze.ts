@@ -1,7 +1,8 @@
 import { analyzeModel } from '../analyze';
 import { LineIndex } from '../document';
 import type { AnalyzeOptions, Diagnostic, Fix, JsonPath, LayerInfo, ModelAnalysis, Range, TextEdit } from '../types';
-import { mentionsKeras, parsePython, pythonParser, type Tree } from './parser';
+import type { Edit } from 'web-tree-sitter';
+import { blankMagics, mentionsKeras, parsePython, pythonParser, type Tree } from './parser';
 import { readKerasModels, type PyArg, type PyCall, type PyLayer, type PyModel, type PyValue, type Span } from './reader';
 
 /**
@@ -37,9 +38,67 @@ export async function analyzePython(text: string, options: AnalyzeOptions = {}):
   }
 }
 
-export function analyzePythonTree(tree: Tree, text: string, options: AnalyzeOptions = {}): PythonModelAnalysis[] {
+export function analyzePythonTree(tree: Tree, text: string, options: AnalyzeOptions = {}, cache?: Map<string, ModelAnalysis>): PythonModelAnalysis[] {
   const lines = new LineIndex(text);
-  return readKerasModels(tree, text).map((m) => analyzeOne(m, text, lines, options));
+  return readKerasModels(tree, text).map((m) => analyzeOne(m, text, lines, options, cache));
+}
+
+/**
+ * One document analysed again and again while it is edited: the syntax tree is re-parsed
+ * incrementally (only what the edit touched), and a model whose description did not change is not
+ * analysed again. The result is the same as `analyzePython` on the text.
+ */
+export class PythonSession {
+  private tree: Tree | undefined;
+  private source = '';
+  private readonly cache = new Map<string, ModelAnalysis>();
+
+  async analyze(text: string, options: AnalyzeOptions = {}): Promise<PythonModelAnalysis[]> {
+    if (!mentionsKeras(text)) {
+      this.dispose();
+      return [];
+    }
+    const parser = await pythonParser();
+    const source = blankMagics(text);
+    if (this.tree && source !== this.source) this.tree.edit(editBetween(this.source, source));
+    const tree = source === this.source && this.tree ? this.tree : parser.parse(source, this.tree);
+    if (!tree) return [];
+    if (tree !== this.tree) this.tree?.delete();
+    this.tree = tree;
+    this.source = source;
+    if (this.cache.size > 500) this.cache.clear();
+    return analyzePythonTree(tree, text, options, this.cache);
+  }
+
+  dispose(): void {
+    this.tree?.delete();
+    this.tree = undefined;
+    this.source = '';
+    this.cache.clear();
+  }
+}
+
+/** The one edit that turns `before` into `after` (common prefix and suffix kept), as tree-sitter wants it. */
+function editBetween(before: string, after: string): Edit {
+  let start = 0;
+  const max = Math.min(before.length, after.length);
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let end = 0;
+  while (end < max - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)) end++;
+  const point = (text: string, offset: number) => {
+    const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+    let row = 0;
+    for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) row++;
+    return { row, column: offset - lineStart };
+  };
+  return {
+    startIndex: start,
+    oldEndIndex: before.length - end,
+    newEndIndex: after.length - end,
+    startPosition: point(before, start),
+    oldEndPosition: point(before, before.length - end),
+    newEndPosition: point(after, after.length - end),
+  } as Edit;
 }
 
 /** Where each part of the generated model came from in the Python text. */
@@ -47,10 +106,15 @@ interface Origins {
   layers: PyLayer[];
 }
 
-function analyzeOne(py: PyModel, text: string, lines: LineIndex, options: AnalyzeOptions): PythonModelAnalysis {
+function analyzeOne(py: PyModel, text: string, lines: LineIndex, options: AnalyzeOptions, cache?: Map<string, ModelAnalysis>): PythonModelAnalysis {
   const model = toModelObject(py);
   const json = JSON.stringify(model, null, 1);
-  const analysis = analyzeModel(json, options);
+  const key = cache && `${JSON.stringify(options)}\n${json}`;
+  let analysis = key ? cache!.get(key) : undefined;
+  if (!analysis) {
+    analysis = analyzeModel(json, options);
+    if (key) cache!.set(key, analysis);
+  }
   const origins: Origins = { layers: py.layers };
   const range = (span: Span): Range => lines.range(span.start, span.end - span.start);
   const at = (path: JsonPath): Span => spanForPath(py, origins, path);

@@ -156,7 +156,15 @@ class Reader {
   /** Names bound in the file to something else (a bare `Dense` that is not Keras' Dense). */
   private readonly otherNames = new Set<string>();
   private readonly models: PyModel[] = [];
-  private readonly functions = new Map<string, Node>();
+  // One walk of the tree indexes what the reader looks up (tree-sitter's node access costs a
+  // crossing into WebAssembly each time: no walk per lookup).
+  private calls: Node[] = [];
+  /** `name(...)` calls by name, for a function's call sites. */
+  private readonly callsByName = new Map<string, Node[]>();
+  /** `object.method(...)` calls by `object.method`, for `model.add` / `compile` / `fit`. */
+  private readonly methodCallsByName = new Map<string, Node[]>();
+  /** Assignments by each name they bind. */
+  private readonly assignmentsByName = new Map<string, Node[]>();
 
   constructor(
     tree: Tree,
@@ -166,23 +174,37 @@ class Reader {
   }
 
   read(): PyModel[] {
-    this.collectImports();
-    this.visit(this.root, { block: this.root, at: 0 });
+    const nodes = this.root.descendantsOfType(['call', 'assignment', 'augmented_assignment', 'import_statement', 'import_from_statement', 'function_definition', 'class_definition']);
+    const push = (map: Map<string, Node[]>, key: string, node: Node) => (map.get(key) ?? map.set(key, []).get(key)!).push(node);
+    const declarations: Node[] = [];
+    for (const node of nodes) {
+      if (!node) continue;
+      if (node.type === 'call') {
+        this.calls.push(node);
+        const fn = node.childForFieldName('function');
+        if (fn?.type === 'identifier') push(this.callsByName, fn.text, node);
+        else if (fn?.type === 'attribute') push(this.methodCallsByName, fn.text, node);
+      } else if (node.type === 'assignment' || node.type === 'augmented_assignment') {
+        const left = node.childForFieldName('left');
+        if (left?.type === 'identifier') push(this.assignmentsByName, left.text, node);
+        else if (left && ['pattern_list', 'tuple_pattern', 'list_pattern'].includes(left.type)) {
+          for (const id of left.namedChildren) if (id?.type === 'identifier') push(this.assignmentsByName, id.text, node);
+        }
+      } else declarations.push(node);
+    }
+    this.collectImports(declarations);
+    this.findModels();
     this.models.sort((a, b) => (a.callSite ?? a.span).start - (b.callSite ?? b.span).start || a.span.start - b.span.start);
     return this.models;
   }
 
   // ---- names -----------------------------------------------------------------------------------
 
-  private collectImports(): void {
-    for (const node of this.root.descendantsOfType(['import_statement', 'import_from_statement', 'function_definition', 'class_definition'])) {
-      if (!node) continue;
+  private collectImports(declarations: Node[]): void {
+    for (const node of declarations) {
       if (node.type === 'function_definition' || node.type === 'class_definition') {
         const name = node.childForFieldName('name')?.text;
-        if (name) {
-          this.otherNames.add(name);
-          if (node.type === 'function_definition' && !this.functions.has(name)) this.functions.set(name, node);
-        }
+        if (name) this.otherNames.add(name);
         continue;
       }
       if (node.type === 'import_statement') {
@@ -231,33 +253,33 @@ class Reader {
 
   // ---- walking ---------------------------------------------------------------------------------
 
-  private visit(node: Node, scope: Scope): void {
-    if (node.type === 'function_definition') {
-      this.visitFunction(node);
-      return;
-    }
-    if (node.type === 'call') {
-      const cls = this.kerasClass(node.childForFieldName('function'));
-      if (cls?.name === 'Sequential') {
-        this.readSequential(node, { ...scope, at: node.startIndex });
-        // Layers inside are read with the model; calls nested in arguments are not other models.
-        return;
+  /** Every `Sequential(...)` call, read where it is: in the module, or in a function per call site. */
+  private findModels(): void {
+    const byFunction = new Map<number, { fn: Node; calls: Node[] }>();
+    let insideUntil = -1;
+    for (const call of this.calls) {
+      if (call.startIndex < insideUntil) continue; // calls in a model's arguments are its layers
+      const fnText = call.childForFieldName('function')?.text ?? '';
+      if (!fnText.endsWith('Sequential') && !this.classAliases.has(fnText)) continue;
+      if (this.kerasClass(call.childForFieldName('function'))?.name !== 'Sequential') continue;
+      insideUntil = call.endIndex;
+      const fn = enclosingFunction(call);
+      if (!fn) {
+        this.readSequential(call, { block: this.root, at: call.startIndex });
+        continue;
       }
+      const entry = byFunction.get(fn.id) ?? byFunction.set(fn.id, { fn, calls: [] }).get(fn.id)!;
+      entry.calls.push(call);
     }
-    for (const child of node.namedChildren) if (child) this.visit(child, scope);
+    for (const { fn, calls } of byFunction.values()) this.visitFunction(fn, calls);
   }
 
   /** A model built inside a function: read once per call site that passes values; else once as it is. */
-  private visitFunction(fn: Node): void {
+  private visitFunction(fn: Node, sequentials: Node[]): void {
     const body = fn.childForFieldName('body');
     if (!body) return;
     const name = fn.childForFieldName('name')?.text;
     const params = this.parameters(fn);
-    const sequentials = body.descendantsOfType('call').filter((c): c is Node => !!c && this.kerasClass(c.childForFieldName('function'))?.name === 'Sequential');
-    if (sequentials.length === 0) {
-      for (const child of body.namedChildren) if (child) this.visit(child, { block: body, at: 0 });
-      return;
-    }
     const usesParams = sequentials.some((s) => this.identifiersIn(s).some((id) => params.some((p) => p.name === id)));
     const sites = name && usesParams ? this.callSites(name) : [];
     if (sites.length === 0) {
@@ -305,10 +327,7 @@ class Reader {
   }
 
   private callSites(name: string): Node[] {
-    return this.root.descendantsOfType('call').filter((c): c is Node => {
-      const fn = c?.childForFieldName('function');
-      return !!fn && fn.type === 'identifier' && fn.text === name;
-    });
+    return this.callsByName.get(name) ?? [];
   }
 
   private identifiersIn(node: Node): string[] {
@@ -340,21 +359,23 @@ class Reader {
     }
     // `model = Sequential()` then `model.add(layer)` statements in the same block.
     if (variable && statement && block) {
-      for (const sibling of block.namedChildren) {
-        if (!sibling || sibling.startIndex <= statement.startIndex) continue;
-        if (assignsTo(sibling, variable)) break;
-        for (const added of this.methodCalls(sibling, variable, 'add')) {
-          if (added.nested) {
-            this.note(model, `\`${variable}.add(...)\` inside a ${added.nested} is not evaluated: RNN Studio reads layers added by plain statements only.`, added.call);
-            model.truncated = true;
-            continue;
-          }
-          const arg = added.call.childForFieldName('arguments')?.namedChildren.find((a) => a && a.type !== 'comment');
-          if (arg) elements.push({ node: arg, scope: { ...scope, at: arg.startIndex } });
-        }
-        for (const c of this.methodCalls(sibling, variable, 'compile')) if (!c.nested) model.compile = this.plainCall(c.call, scope);
-        for (const c of this.methodCalls(sibling, variable, 'fit')) model.fits.push(this.plainCall(c.call, scope));
+      // Up to the next plain assignment of the variable in the same block.
+      let until = Infinity;
+      for (const a of this.assignmentsByName.get(variable) ?? []) {
+        const top = statementIn(a, block);
+        if (top && top.startIndex > statement.startIndex && top.type === 'expression_statement') until = Math.min(until, top.startIndex);
       }
+      for (const added of this.methodCalls(variable, 'add', block, statement.endIndex, until)) {
+        if (added.nested) {
+          this.note(model, `\`${variable}.add(...)\` inside a ${added.nested} is not evaluated: RNN Studio reads layers added by plain statements only.`, added.call);
+          model.truncated = true;
+          continue;
+        }
+        const arg = added.call.childForFieldName('arguments')?.namedChildren.find((a) => a && a.type !== 'comment');
+        if (arg) elements.push({ node: arg, scope: { ...scope, at: arg.startIndex } });
+      }
+      for (const c of this.methodCalls(variable, 'compile', block, statement.endIndex, until)) if (!c.nested) model.compile = this.plainCall(c.call, scope);
+      for (const c of this.methodCalls(variable, 'fit', block, statement.endIndex, until)) model.fits.push(this.plainCall(c.call, scope));
     }
     this.readLayers(model, elements);
     this.models.push(model);
@@ -629,31 +650,29 @@ class Reader {
   private assignment(name: string, block: Node, before: number): Node | NotEvaluable | undefined {
     let last: Node | undefined;
     let first: Node | undefined;
-    for (const statement of block.namedChildren) {
+    for (const assign of this.assignmentsByName.get(name) ?? []) {
+      const statement = statementIn(assign, block);
       if (!statement) continue;
-      const assign = statement.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
-      if (assign?.type === 'assignment' || assign?.type === 'augmented_assignment') {
-        const left = assign.childForFieldName('left');
-        if (left?.type === 'identifier' && left.text === name) {
-          if (assign.type === 'augmented_assignment') {
-            if (statement.startIndex < before) return new NotEvaluable(`\`${name}\` is changed by \`${clip(assign.text)}\``, spanOf(assign));
-            continue;
-          }
-          const right = assign.childForFieldName('right');
-          if (!right) continue;
-          first ??= right;
-          if (statement.startIndex < before) last = right;
-          continue;
-        }
-        if (left && left.type !== 'identifier' && left.descendantsOfType('identifier').some((i) => i?.text === name) && statement.startIndex < before) {
-          if (left.type === 'pattern_list' || left.type === 'tuple_pattern' || left.type === 'list_pattern') return new NotEvaluable(`\`${name}\` is assigned by unpacking (\`${clip(assign.text)}\`)`, spanOf(assign));
-        }
-      } else if (statement.startIndex < before && ['for_statement', 'while_statement', 'if_statement', 'with_statement', 'try_statement'].includes(statement.type)) {
-        const inBlock = statement.descendantsOfType('assignment').find((a) => a?.childForFieldName('left')?.text === name);
-        if (inBlock) return new NotEvaluable(`\`${name}\` is assigned inside ${statement.type.replace('_statement', '')} (\`${clip(inBlock.text)}\`), so its value depends on the run`, spanOf(inBlock));
+      const plain = statement.type === 'expression_statement' && assign.parent?.id === statement.id;
+      const left = assign.childForFieldName('left');
+      if (!plain) {
+        if (statement.startIndex < before) return new NotEvaluable(`\`${name}\` is assigned inside ${statement.type.replace('_statement', '')} (\`${clip(assign.text)}\`), so its value depends on the run`, spanOf(assign));
+        continue;
       }
+      if (assign.type === 'augmented_assignment') {
+        if (statement.startIndex < before) return new NotEvaluable(`\`${name}\` is changed by \`${clip(assign.text)}\``, spanOf(assign));
+        continue;
+      }
+      if (left?.type !== 'identifier') {
+        if (statement.startIndex < before) return new NotEvaluable(`\`${name}\` is assigned by unpacking (\`${clip(assign.text)}\`)`, spanOf(assign));
+        continue;
+      }
+      const right = assign.childForFieldName('right');
+      if (!right) continue;
+      first ??= right;
+      if (statement.startIndex < before) last = right;
     }
-    return last ?? (block === this.root ? first : undefined);
+    return last ?? (block.id === this.root.id ? first : undefined);
   }
 
   /** Follows names to the expression they stand for (a layer kept in a variable, a parameter). */
@@ -689,14 +708,14 @@ class Reader {
     return { variable: null };
   }
 
-  /** `variable.method(...)` calls in a statement; `nested` names the loop or branch they are in. */
-  private methodCalls(statement: Node, variable: string, method: string): { call: Node; nested?: string }[] {
+  /** `variable.method(...)` calls in a block between two offsets; `nested` names the loop or branch they are in. */
+  private methodCalls(variable: string, method: string, block: Node, from: number, until: number): { call: Node; nested?: string }[] {
     const out: { call: Node; nested?: string }[] = [];
-    for (const call of statement.descendantsOfType('call')) {
-      const fn = call?.childForFieldName('function');
-      if (!call || fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== method || fn.childForFieldName('object')?.text !== variable) continue;
-      const nested = statement.type === 'expression_statement' ? undefined : statement.type.replace('_statement', '');
-      out.push({ call, nested: nested === 'expression' ? undefined : nested });
+    for (const call of this.methodCallsByName.get(`${variable}.${method}`) ?? []) {
+      if (call.startIndex < from || call.startIndex >= until) continue;
+      const top = statementIn(call, block);
+      if (!top) continue;
+      out.push({ call, nested: top.type === 'expression_statement' ? undefined : top.type.replace('_statement', '') });
     }
     return out;
   }
@@ -715,9 +734,22 @@ class Reader {
   }
 }
 
-function assignsTo(statement: Node, variable: string): boolean {
-  const assign = statement.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
-  return assign?.type === 'assignment' && assign.childForFieldName('left')?.text === variable;
+/** The statement of `block` that holds `node`, or undefined when it is elsewhere (or in a nested function or class). */
+function statementIn(node: Node, block: Node): Node | undefined {
+  let current: Node | null = node;
+  while (current) {
+    const parent: Node | null = current.parent;
+    if (!parent) return undefined;
+    if (parent.id === block.id) return current;
+    if (parent.type === 'function_definition' || parent.type === 'class_definition' || parent.type === 'lambda') return undefined;
+    current = parent;
+  }
+  return undefined;
+}
+
+function enclosingFunction(node: Node): Node | undefined {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition') return p;
+  return undefined;
 }
 
 function toShape(value: PyValue | NotEvaluable, withBatch: boolean): (number | null)[] | undefined {
