@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatCount, formatShape, formatSummary, type Diagnostic, type LayerInfo, type Range, type TextEdit } from '../core';
-import { analyzePython, type PythonModelAnalysis } from '../core/python/analyze';
+import { analyzePython, PythonSession, type PythonModelAnalysis } from '../core/python/analyze';
 import { analyzeNotebook, type NotebookModelAnalysis } from '../core/python/notebook';
 import { mentionsKeras } from '../core/python/parser';
 import { toDiagnostic, toRange } from './convert';
@@ -67,6 +67,8 @@ function codeCells(nb: vscode.NotebookDocument): vscode.NotebookCell[] {
 /** Analyses of open Python files and notebooks, per document version, announced after a debounce. */
 export class PythonStore implements vscode.Disposable {
   private readonly units = new Map<string, Unit>();
+  /** Per file or notebook: its syntax tree, re-parsed incrementally as it is edited. */
+  private readonly sessions = new Map<string, PythonSession>();
   private readonly running = new Map<string, { stamp: string; promise: Promise<Unit> }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly emitter = new vscode.EventEmitter<{ documents: vscode.TextDocument[] }>();
@@ -152,7 +154,7 @@ export class PythonStore implements vscode.Disposable {
 
   private async analyzeFile(document: vscode.TextDocument, key: string, stamp: string): Promise<Unit> {
     const text = document.getText();
-    const models = mentionsKeras(text) ? await analyzePython(text, this.settings.settings) : [];
+    const models = mentionsKeras(text) ? await this.session(key).analyze(text, this.settings.settings) : [];
     const uri = document.uri;
     const view = buildView(models, () => uri);
     return { key, stamp, views: new Map([[uri.toString(), view]]), documents: [document] };
@@ -161,7 +163,7 @@ export class PythonStore implements vscode.Disposable {
   private async analyzeNotebook(nb: vscode.NotebookDocument, key: string, stamp: string): Promise<Unit> {
     const cells = codeCells(nb);
     const texts = cells.map((c) => ({ index: c.index, text: c.document.getText() }));
-    const models = texts.some((t) => mentionsKeras(t.text)) ? await analyzeNotebook(texts) : [];
+    const models = texts.some((t) => mentionsKeras(t.text)) ? await analyzeNotebook(texts, this.session(key), this.settings.settings) : [];
     const views = new Map<string, PythonView>();
     for (const cell of cells) {
       const uriOf = (cellIndex: number) => nb.cellAt(cellIndex).document.uri;
@@ -171,14 +173,21 @@ export class PythonStore implements vscode.Disposable {
     return { key, stamp, views, documents: cells.map((c) => c.document) };
   }
 
+  private session(key: string): PythonSession {
+    return this.sessions.get(key) ?? this.sessions.set(key, new PythonSession()).get(key)!;
+  }
+
   private forget(key: string): void {
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     this.units.delete(key);
+    this.sessions.get(key)?.dispose();
+    this.sessions.delete(key);
   }
 
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
+    for (const s of this.sessions.values()) s.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -1,5 +1,5 @@
-import type { Diagnostic, Range } from '../types';
-import { analyzePython, type PythonModelAnalysis } from './analyze';
+import type { AnalyzeOptions, Diagnostic, Range } from '../types';
+import { analyzePython, type PythonModelAnalysis, type PythonSession } from './analyze';
 
 /**
  * Jupyter notebooks: the code cells, in order, are read as one Python text (so a constant from an
@@ -54,9 +54,9 @@ export function joinCells(cells: CodeCell[]): { text: string; firstLines: number
   return { text: parts.join('\n'), firstLines, firstOffsets };
 }
 
-export async function analyzeNotebook(cells: CodeCell[]): Promise<NotebookModelAnalysis[]> {
+export async function analyzeNotebook(cells: CodeCell[], session?: PythonSession, options: AnalyzeOptions = {}): Promise<NotebookModelAnalysis[]> {
   const { text, firstLines, firstOffsets } = joinCells(cells);
-  const models = await analyzePython(text);
+  const models = session ? await session.analyze(text, options) : await analyzePython(text, options);
   const toCell = (r: Range): CellRange => {
     let i = firstLines.length - 1;
     while (i > 0 && firstLines[i] > r.start.line) i--;
