@@ -17,7 +17,7 @@ const TOKENS = [
   'import keras', 'import tensorflow as tf', 'from tensorflow.keras.layers import LSTM, Dense, Embedding as E', 'from keras import layers as L', '\n', '\n    ', ' ', '(', ')', '[', ']', ',', '=', ':',
   'model', 'm', 'N', 'T', '64', '0', '-1', '2.5', '"relu"', "'same'", 'True', 'None', '+', '*', '//', '-', 'def f(layer, n=3):', 'return', 'for i in range(3):', 'if x:',
   'tf.keras.Sequential', 'keras.Sequential', 'Sequential', 'keras.Input', 'Input', 'LSTM', 'GRU', 'SimpleRNN', 'Dense', 'E', 'L.Conv1D', 'Bidirectional', 'TimeDistributed', 'layers.Dropout',
-  'return_sequences=True', 'input_shape=(30, 1)', 'input_length=N', 'shape=(T,)', 'units=', 'model.add(', 'model.compile(loss="mse")', 'model.fit(X, y)', 'f(LSTM(4))', '%magic', '!pip install x', '#', '"""', 'lambda x: x', '*args', '**kw',
+  'return_sequences=True', 'input_shape=(30, 1)', 'input_length=N', 'shape=(T,)', 'units=', 'model.add(', 'model.compile(loss="mse")', 'model.fit(X, y)', 'T = T * 2', 'N = N', 'X = X.reshape(-1, T, 1)', 'X = np.random.rand(100, 30)', 'np.array([[1, 2], [3]])', 'np.expand_dims(X, -1)', 'f(LSTM(4))', '%magic', '!pip install x', '#', '"""', 'lambda x: x', '*args', '**kw',
 ];
 
 function inBounds(text: string, r: Range): boolean {

@@ -85,6 +85,38 @@ describe('Python: the tutorial\'s common mistakes', () => {
     assert.equal(applyFix(text, d.fixes![0]).split('\n')[3].trim().slice(0, 10), 'LSTM(128),');
   });
 
+  it('a 2-D series into LSTM(input_shape=(30, 1)): a warning on the fit call (Keras 3 trains it), with reshape and expand_dims fixes', async () => {
+    const text = 'import numpy as np\nimport tensorflow as tf\nfrom tensorflow.keras.layers import LSTM, Dense\n' + readFileSync(path.join(fixtures, 'ch18-mistake-reshape.py'), 'utf8');
+    const [m] = await analyzePython(text);
+    const d = m.diagnostics.find((x) => x.code === 'fit-missing-feature-axis')!;
+    assert.equal(d.severity, 'warning');
+    assert.match(d.message, /X has shape \(100, 30\) but the model reads \(None, 30, 1\)/);
+    assert.equal(text.split('\n')[d.range.start.line].slice(d.range.start.character, d.range.end.character), 'X');
+    const fixed = applyFix(text, d.fixes![0]);
+    assert.match(fixed, /model\.fit\(X\.reshape\(100, 30, 1\), y\)/);
+    assert.deepEqual((await analyzePython(fixed))[0].diagnostics, []);
+    assert.match(applyFix(text, d.fixes![1]), /model\.fit\(np\.expand_dims\(X, axis=-1\), y\)/);
+    // The tutorial's corrected code (X reshaped before fit) shows nothing.
+    const corrected = 'import numpy as np\nimport tensorflow as tf\nfrom tensorflow.keras.layers import LSTM, Dense\n' + readFileSync(path.join(fixtures, 'ch18-mistake-reshape-fixed.py'), 'utf8');
+    assert.deepEqual((await analyzePython(corrected))[0].diagnostics, []);
+  });
+
+  it('a ragged list of lists made into an array for fit: an error on the line that makes the array', async () => {
+    const text = [
+      'import numpy as np',
+      'import tensorflow as tf',
+      'model = tf.keras.Sequential([tf.keras.layers.Embedding(20, 8), tf.keras.layers.LSTM(4), tf.keras.layers.Dense(1)])',
+      ...readFileSync(path.join(fixtures, 'ch18-mistake-padding.py'), 'utf8').split('\n'),
+    ].join('\n');
+    const [m] = await analyzePython(text);
+    const d = m.diagnostics.find((x) => x.code === 'ragged-sequences')!;
+    assert.equal(d.severity, 'error');
+    assert.equal(text.split('\n')[d.range.start.line].slice(d.range.start.character, d.range.end.character), 'np.array(sequences)');
+    assert.match(d.message, /pad_sequences/);
+    const padded = text.replace('X = np.array(sequences)', 'X = tf.keras.utils.pad_sequences(sequences, maxlen=5)');
+    assert.deepEqual((await analyzePython(padded))[0].diagnostics.filter((x) => x.severity !== 'info'), []);
+  });
+
   it('Embedding(input_length=N) is named as ignored by Keras 3, and N is the length used', async () => {
     const [m] = await analyzePython(readFileSync(path.join(fixtures, 'ch18-sentiment.py'), 'utf8'));
     const d = m.diagnostics.find((x) => /input_length/.test(x.message))!;

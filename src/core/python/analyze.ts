@@ -1,5 +1,6 @@
 import { analyzeModel } from '../analyze';
 import { LineIndex } from '../document';
+import { formatShape } from '../shapes';
 import type { AnalyzeOptions, Diagnostic, Fix, JsonPath, LayerInfo, ModelAnalysis, Range, TextEdit } from '../types';
 import type { Edit } from 'web-tree-sitter';
 import { blankMagics, mentionsKeras, parsePython, pythonParser, type Tree } from './parser';
@@ -141,6 +142,7 @@ function analyzeOne(py: PyModel, text: string, lines: LineIndex, options: Analyz
       source: 'model',
     });
   }
+  diagnostics.push(...fitDiagnostics(py, analysis, lines));
   for (const n of py.notes) diagnostics.push({ severity: n.severity, code: n.code, message: n.message, path: [], range: range(n.span), source: 'model' });
   diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 
@@ -155,6 +157,60 @@ function analyzeOne(py: PyModel, text: string, lines: LineIndex, options: Analyz
     model,
     source: py,
   };
+}
+
+/**
+ * The tutorials' data mistakes, judged by what Keras 3 does, where the code shows the array's
+ * shape: a list of lists of different lengths (NumPy 2 refuses it), a series without its feature
+ * axis (Keras 3 adds it, older Keras refuses), or an array the model cannot take.
+ */
+function fitDiagnostics(py: PyModel, analysis: ModelAnalysis, lines: LineIndex): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const range = (span: Span): Range => lines.range(span.start, span.end - span.start);
+  const edit = (span: Span, newText: string): TextEdit => ({ offset: span.start, length: span.end - span.start, range: range(span), newText });
+  const seen = new Set<number>();
+  for (const fit of py.fits) {
+    const x = fit.x;
+    if (!x) continue;
+    if (x.array.shape === null) {
+      if (seen.has(x.array.madeAt.start)) continue;
+      seen.add(x.array.madeAt.start);
+      out.push({
+        severity: 'error',
+        code: 'ragged-sequences',
+        message: `The sequences have different lengths, so they are not one array: NumPy 2 refuses to make it ("setting an array element with a sequence ... inhomogeneous shape") and Keras cannot train on it. Pad them to one length first, e.g. pad_sequences(sequences, maxlen=N, padding='post') from keras.utils.`,
+        path: [],
+        range: range(x.array.madeAt),
+        source: 'model',
+      });
+      continue;
+    }
+    const expected = analysis.inputShape?.slice(1);
+    if (!expected || !py.input || x.array.shape.length === 0) continue;
+    const given = x.array.shape.slice(1);
+    const fits = (a: (number | null)[], b: number[]) => a.length === b.length && a.every((d, i) => d === null || d === b[i]);
+    if (fits(expected, given)) continue;
+    const shapeText = `(${x.array.shape.join(', ')})`;
+    const modelText = formatShape(analysis.inputShape);
+    if (expected.length === given.length + 1 && expected[expected.length - 1] === 1 && fits(expected.slice(0, -1), given)) {
+      const target = [...x.array.shape, 1];
+      out.push({
+        severity: 'warning',
+        code: 'fit-missing-feature-axis',
+        message: `${x.text} has shape ${shapeText} but the model reads ${modelText}: one value per timestep needs its own feature axis. Keras 3 adds it for you, so this trains, but older Keras (and any other code reading X) fails with "expected ndim=${expected.length + 1}, found ndim=${given.length + 1}". Reshape it to (${target.join(', ')}).`,
+        path: [],
+        range: range(x.span),
+        source: 'model',
+        fixes: [
+          { title: `Reshape ${x.text} to (${target.join(', ')})`, edits: [edit(x.span, `${x.text}.reshape(${target.join(', ')})`)], isPreferred: true },
+          { title: `Use np.expand_dims(${x.text}, axis=-1)`, edits: [edit(x.span, `np.expand_dims(${x.text}, axis=-1)`)], isPreferred: false },
+        ],
+      });
+    }
+    // Other differences are left alone: Keras 3 accepts some of them (an LSTM built for 30 steps
+    // trains on 20), and a wrong error would be worse than none.
+  }
+  return out;
 }
 
 /** The `.rnn.json` model object the Python code describes. */

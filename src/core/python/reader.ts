@@ -64,6 +64,19 @@ export interface PyCall {
   multiline: { indent: string } | undefined;
 }
 
+/** An array whose shape the code shows (`np.random.rand(100, 30)`, `.reshape(...)`, a list literal). */
+export interface PyArray {
+  /** Its shape, or null for a ragged list of lists (NumPy 2 refuses to make an array of it). */
+  shape: number[] | null;
+  /** The expression that made it (where a ragged-list problem is reported). */
+  madeAt: Span;
+}
+
+export interface PyFit extends PyCall {
+  /** The `x` argument and the array it is, when the code shows its shape. */
+  x?: { span: Span; text: string; array: PyArray };
+}
+
 export interface PyModel {
   /** The Python name the model is bound to (`model`, `self.model`), or null. */
   variable: string | null;
@@ -74,7 +87,7 @@ export interface PyModel {
   layers: PyLayer[];
   input?: PyInput;
   compile?: PyCall;
-  fits: PyCall[];
+  fits: PyFit[];
   notes: PyNote[];
   /** Shapes stop here: a layer or argument that could not be evaluated (said in a note). */
   truncated: boolean;
@@ -375,7 +388,7 @@ class Reader {
         if (arg) elements.push({ node: arg, scope: { ...scope, at: arg.startIndex } });
       }
       for (const c of this.methodCalls(variable, 'compile', block, statement.endIndex, until)) if (!c.nested) model.compile = this.plainCall(c.call, scope);
-      for (const c of this.methodCalls(variable, 'fit', block, statement.endIndex, until)) model.fits.push(this.plainCall(c.call, scope));
+      for (const c of this.methodCalls(variable, 'fit', block, statement.endIndex, until)) model.fits.push(this.fitCall(c.call, scope));
     }
     this.readLayers(model, elements);
     this.models.push(model);
@@ -521,6 +534,87 @@ class Reader {
     return { call: spanOf(call), argList: spanOf(argList), args, multiline: this.multiline(argList) };
   }
 
+  private fitCall(call: Node, scope: Scope): PyFit {
+    const fit: PyFit = this.plainCall(call, scope);
+    const args = call.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
+    const x = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'x')?.childForFieldName('value') ?? args.find((a) => a.type !== 'keyword_argument');
+    const array = x ? this.arrayOf(x, { ...scope, at: call.startIndex }, 0) : undefined;
+    if (x && array) fit.x = { span: spanOf(x), text: x.text, array };
+    return fit;
+  }
+
+  /**
+   * The shape of an array the code makes visibly: NumPy's random / zeros / ones / array of a
+   * literal, `.reshape(...)`, `np.expand_dims`, `pad_sequences(..., maxlen=N)`; undefined otherwise.
+   */
+  private arrayOf(node: Node, scope: Scope, hops: number): PyArray | undefined {
+    if (hops > 20) return undefined;
+    if (node.type === 'identifier') {
+      const found = this.lookup(node.text, scope, node);
+      return found instanceof NotEvaluable ? undefined : this.arrayOf(found.node, found.scope, hops + 1);
+    }
+    if (node.type === 'list') {
+      const value = this.evaluate(node, scope);
+      if (value instanceof NotEvaluable) return undefined;
+      const shape = listShape(value);
+      return shape === undefined ? undefined : { shape, madeAt: spanOf(node) };
+    }
+    if (node.type !== 'call') return undefined;
+    const fn = node.childForFieldName('function');
+    const args = node.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
+    const positional = args.filter((a) => a.type !== 'keyword_argument');
+    const keyword = (k: string) => args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === k)?.childForFieldName('value') ?? undefined;
+    const ints = (nodes: Node[]) => {
+      const values = nodes.map((n) => this.evaluate(n, scope));
+      const flat = values.length === 1 && Array.isArray(values[0]) ? values[0] : values;
+      return flat.every((v) => typeof v === 'number' && Number.isInteger(v)) ? (flat as number[]) : undefined;
+    };
+    const name = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
+    const object = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+    const objectText = object?.text ?? '';
+    const numpy = /^(np|numpy)(\.random)?$/.test(objectText);
+    if (numpy && (name === 'rand' || name === 'randn')) {
+      const shape = ints(positional);
+      return shape && { shape, madeAt: spanOf(node) };
+    }
+    if (numpy && ['zeros', 'ones', 'empty', 'random', 'random_sample', 'full'].includes(name ?? '')) {
+      const first = keyword('shape') ?? keyword('size') ?? positional[0];
+      const shape = first ? ints([first]) : undefined;
+      return shape && { shape, madeAt: spanOf(node) };
+    }
+    if (numpy && (name === 'array' || name === 'asarray') && positional[0]) {
+      const inner = this.arrayOf(positional[0], scope, hops + 1);
+      return inner && { shape: inner.shape, madeAt: inner.shape === null ? spanOf(node) : inner.madeAt };
+    }
+    if (numpy && name === 'expand_dims' && positional[0]) {
+      const base = this.arrayOf(positional[0], scope, hops + 1);
+      const axisNode = keyword('axis') ?? positional[1];
+      const axis = axisNode ? this.evaluate(axisNode, scope) : undefined;
+      if (!base?.shape || typeof axis !== 'number') return undefined;
+      const at = axis < 0 ? base.shape.length + 1 + axis : axis;
+      if (at < 0 || at > base.shape.length) return undefined;
+      return { shape: [...base.shape.slice(0, at), 1, ...base.shape.slice(at)], madeAt: spanOf(node) };
+    }
+    if (name === 'reshape' && object && !numpy) {
+      const base = this.arrayOf(object, scope, hops + 1);
+      const target = ints(positional);
+      if (!base?.shape || !target) return undefined;
+      const total = base.shape.reduce((a, b) => a * b, 1);
+      const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+      const shape = target.map((d) => (d === -1 && known > 0 ? total / known : d));
+      return shape.every((d) => Number.isInteger(d) && d >= 0) && shape.reduce((a, b) => a * b, 1) === total ? { shape, madeAt: spanOf(node) } : undefined;
+    }
+    if (name === 'pad_sequences' && positional[0]) {
+      const maxlen = keyword('maxlen');
+      const length = maxlen ? this.evaluate(maxlen, scope) : undefined;
+      const list = this.resolveNode(positional[0], scope);
+      const value = list && list.node.type === 'list' ? this.evaluate(list.node, list.scope) : undefined;
+      if (typeof length !== 'number' || !Array.isArray(value)) return undefined;
+      return { shape: [value.length, length], madeAt: spanOf(node) };
+    }
+    return undefined;
+  }
+
   private evaluateArg(model: PyModel, node: Node, scope: Scope): PyValue | NotEvaluable {
     const value = this.evaluate(node, scope);
     if (value instanceof NotEvaluable) {
@@ -531,7 +625,19 @@ class Reader {
   }
 
   /** Evaluates literals, constants and simple arithmetic; anything else is NotEvaluable with the reason. */
+  private depth = 0;
+
   evaluate(node: Node, scope: Scope): PyValue | NotEvaluable {
+    if (this.depth > 60) return new NotEvaluable(`\`${clip(node.text)}\` is defined in terms of itself`, spanOf(node));
+    this.depth++;
+    try {
+      return this.evaluateNode(node, scope);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private evaluateNode(node: Node, scope: Scope): PyValue | NotEvaluable {
     switch (node.type) {
       case 'integer': {
         const n = Number(node.text.replace(/_/g, '').replace(/[lL]$/, ''));
@@ -668,9 +774,10 @@ class Reader {
         continue;
       }
       const right = assign.childForFieldName('right');
-      if (!right) continue;
+      if (!right || (right.startIndex <= before && before < right.endIndex)) continue;
       first ??= right;
-      if (statement.startIndex < before) last = right;
+      // The assignment must be complete before the use (`N = N + 1` reads the N before it).
+      if (statement.endIndex <= before) last = right;
     }
     return last ?? (block.id === this.root.id ? first : undefined);
   }
@@ -750,6 +857,17 @@ function statementIn(node: Node, block: Node): Node | undefined {
 function enclosingFunction(node: Node): Node | undefined {
   for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition') return p;
   return undefined;
+}
+
+/** The shape of a nested list of numbers; null when ragged; undefined when not numbers. */
+function listShape(value: PyValue): number[] | null | undefined {
+  if (!Array.isArray(value)) return typeof value === 'number' ? [] : undefined;
+  if (value.length === 0) return [0];
+  const inner = value.map(listShape);
+  if (inner.some((s) => s === undefined)) return undefined;
+  if (inner.some((s) => s === null)) return null;
+  const first = JSON.stringify(inner[0]);
+  return inner.every((s) => JSON.stringify(s) === first) ? [value.length, ...(inner[0] as number[])] : null;
 }
 
 function toShape(value: PyValue | NotEvaluable, withBatch: boolean): (number | null)[] | undefined {
