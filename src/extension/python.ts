@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatCount, formatShape, formatSummary, type Diagnostic, type LayerInfo, type Range, type TextEdit } from '../core';
-import { analyzePython, PythonSession, type PythonModelAnalysis } from '../core/python/analyze';
+import { analyzePython, modelFileText, PythonSession, type PythonModelAnalysis } from '../core/python/analyze';
 import { analyzeNotebook, type NotebookModelAnalysis } from '../core/python/notebook';
 import { mentionsKeras } from '../core/python/parser';
 import { toDiagnostic, toRange } from './convert';
@@ -487,7 +487,7 @@ async function convertToModelFile(document: vscode.TextDocument, model: AnyModel
   let target = vscode.Uri.joinPath(dir, `${base}.rnn.json`);
   for (let i = 1; await exists(target); i++) target = vscode.Uri.joinPath(dir, `${base}-${i}.rnn.json`);
   const name = model.name === 'sequential' && model.variable ? base : model.name;
-  const json = JSON.stringify({ ...model.model, name }, null, 2) + '\n';
+  const json = modelFileText(`${vscode.workspace.asRelativePath(source)}:${model.range.start.line + 1}`, { ...model.model, name });
   await vscode.workspace.fs.writeFile(target, Buffer.from(json, 'utf8'));
   await vscode.window.showTextDocument(target, { preview: false });
   return target;

@@ -91,7 +91,9 @@ describe('Keras code in a Python file', () => {
     const convert = lenses.find((l) => l.command?.title === 'Convert to .rnn.json')!;
     const target = await vscode.commands.executeCommand<vscode.Uri>(convert.command!.command, ...(convert.command!.arguments ?? []));
     assert.match(target.path, /\/scratch\/model(-\d+)?\.rnn\.json$/);
-    const converted = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(target)).toString('utf8'));
+    const convertedText = Buffer.from(await vscode.workspace.fs.readFile(target)).toString('utf8');
+    assert.match(convertedText, /^\/\/ Converted by RNN Studio from the Keras model at scratch\/\d+-stack3\.py:4\./);
+    const converted = JSON.parse(convertedText.replace(/^\/\/.*\n/gm, ''));
     assert.deepEqual(converted.layers.map((l: { type: string }) => l.type), ['Embedding', 'LSTM', 'LSTM', 'LSTM', 'Dense']);
     const summary = await vscode.commands.executeCommand<string>('rnnStudio.showSummary', target);
     const pySummary = await vscode.commands.executeCommand<string>('rnnStudio.python.showSummary', uri, 0);

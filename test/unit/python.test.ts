@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { analyzePython, type PythonModelAnalysis } from '../../src/core/python/analyze';
-import type { Fix } from '../../src/core';
+import { analyzePython, modelFileText, type PythonModelAnalysis } from '../../src/core/python/analyze';
+import { analyzeModel, type Fix } from '../../src/core';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const fixtures = path.join(root, 'test', 'fixtures', 'python');
@@ -60,6 +60,26 @@ describe('Python: the tutorials\' code blocks give Keras 3\'s shapes and counts'
       });
     });
   }
+});
+
+describe('Python: Convert to .rnn.json', () => {
+  it('every tutorial model converts to a model file with the same shapes and counts', async () => {
+    for (const file of Object.keys(expected)) {
+      for (const m of await analyzePython(readFileSync(path.join(root, file), 'utf8'))) {
+        const text = modelFileText(`${file}:${m.range.start.line + 1}`, m.model);
+        const a = analyzeModel(text);
+        assert.equal(a.totalParams, m.totalParams, file);
+        assert.deepEqual(a.layers.map((l) => l.outputShape), m.layers.map((l) => l.outputShape), file);
+        assert.deepEqual(a.diagnostics.map((d) => d.code), m.diagnostics.map((d) => d.code).filter((c) => !['input-length-ignored', 'not-evaluated', 'no-input-shape', 'fit-missing-feature-axis', 'ragged-sequences'].includes(c)), file);
+      }
+    }
+  });
+
+  it('takes fit\'s epochs, batch_size and validation_split into "training"', async () => {
+    const [m] = await analyzePython(readFileSync(path.join(fixtures, 'ch18-sentiment.py'), 'utf8'));
+    assert.deepEqual(m.model.training, { epochs: 10, batch_size: 64, validation_split: 0.2 });
+    assert.deepEqual(m.model.compile, { optimizer: 'adam', loss: 'binary_crossentropy', metrics: ['accuracy'] });
+  });
 });
 
 describe('Python: the tutorial\'s common mistakes', () => {

@@ -226,7 +226,34 @@ export function toModelObject(py: PyModel): Record<string, unknown> {
   model.layers = py.layers.map(layerObject);
   const compile = py.compile && compileObject(py.compile);
   if (compile) model.compile = compile;
+  const training = py.fits[0] && trainingObject(py.fits[0]);
+  if (training) model.training = training;
   return model;
+}
+
+/**
+ * The text of a `.rnn.json` converted from Python: the model, with a comment on what the file
+ * cannot hold (the training arrays are NumPy values in the code; a `data` section names a source).
+ */
+export function modelFileText(from: string, model: Record<string, unknown>): string {
+  return [
+    `// Converted by RNN Studio from the Keras model at ${from}.`,
+    '// The training data (arrays made in Python) is not part of this file: add a "data" section',
+    '// (a built-in data set, a JSONL, CSV or aclImdb folder) to train it here.',
+    JSON.stringify(model, null, 2),
+    '',
+  ].join('\n');
+}
+
+/** The fit settings the model file can hold (the arrays themselves cannot be expressed there). */
+function trainingObject(fit: PyCall): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const a of fit.args) {
+    if (!a.keyword) continue;
+    if ((a.key === 'epochs' || a.key === 'batch_size') && typeof a.value === 'number' && Number.isInteger(a.value) && a.value >= 1) out[a.key] = a.value;
+    if (a.key === 'validation_split' && typeof a.value === 'number' && a.value >= 0 && a.value < 1) out.validation_split = a.value;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 function layerObject(layer: PyLayer): Record<string, unknown> {
