@@ -99,6 +99,10 @@ describe('Keras code in a Python file', () => {
     const pySummary = await vscode.commands.executeCommand<string>('rnnStudio.python.showSummary', uri, 0);
     const total = (s: string) => /Total params: ([\d,]+)/.exec(s)?.[1];
     assert.equal(total(summary), total(pySummary));
+    // And back: the model file as Keras code, on the clipboard.
+    const code = await vscode.commands.executeCommand<string>('rnnStudio.copyAsKerasCode', target);
+    assert.match(code, /^import keras\n\nmodel = keras\.Sequential\(\n {4}\[\n {8}keras\.Input\(shape=\(None,\), dtype="int32"\),/);
+    assert.equal(await vscode.env.clipboard.readText(), code);
   });
 
   it('a Python file without Keras shows nothing', async () => {

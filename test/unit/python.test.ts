@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzePython, modelFileText, type PythonModelAnalysis } from '../../src/core/python/analyze';
 import { analyzeModel, type Fix } from '../../src/core';
+import { kerasModelCode } from '../../src/interop';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const fixtures = path.join(root, 'test', 'fixtures', 'python');
@@ -79,6 +80,24 @@ describe('Python: Convert to .rnn.json', () => {
     const [m] = await analyzePython(readFileSync(path.join(fixtures, 'ch18-sentiment.py'), 'utf8'));
     assert.deepEqual(m.model.training, { epochs: 10, batch_size: 64, validation_split: 0.2 });
     assert.deepEqual(m.model.compile, { optimizer: 'adam', loss: 'binary_crossentropy', metrics: ['accuracy'] });
+  });
+});
+
+describe('Python: Copy as Keras code (the other way)', () => {
+  it('every example model, written as Keras code and read back, has the same shapes and counts', async () => {
+    const dir = path.join(root, 'examples');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.rnn.json'));
+    assert.ok(files.length >= 5);
+    for (const f of files) {
+      const text = readFileSync(path.join(dir, f), 'utf8');
+      const original = analyzeModel(text);
+      const { code } = kerasModelCode(text);
+      const [read] = await analyzePython(code);
+      assert.equal(read.variable, 'model', f);
+      assert.equal(read.totalParams, original.totalParams, f);
+      assert.deepEqual(read.layers.map((l) => [l.name, l.type, l.outputShape]), original.layers.map((l) => [l.name, l.type, l.outputShape]), f);
+      assert.deepEqual(read.diagnostics.map((d) => d.code), original.diagnostics.map((d) => d.code), f);
+    }
   });
 });
 
