@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): RnnStudioApi {
   const training = new TrainingController(context.extensionUri, store, output);
   const designer = new DesignerPanels(context.extensionUri, store, training);
   const statusBar = new ModelStatusBar(store);
-  const python = registerPythonFeatures(store, output);
+  const python = registerPythonFeatures(store, output, designer);
   context.subscriptions.push(
     store,
     output,

@@ -6,6 +6,7 @@ import { analyzeNotebook, type NotebookModelAnalysis } from '../core/python/note
 import { mentionsKeras } from '../core/python/parser';
 import { toDiagnostic, toRange } from './convert';
 import { layerHint } from './languageFeatures';
+import type { DesignerPanels } from './designerPanel';
 import type { ModelStore } from './modelStore';
 
 /**
@@ -363,6 +364,7 @@ class PythonLenses implements vscode.CodeLensProvider {
       const errors = model.diagnostics.filter((d) => d.severity === 'error').length;
       return [
         new vscode.CodeLens(at, { title: `Summary (${formatCount(model.totalParams)} params${errors ? `, ${errors} error${errors > 1 ? 's' : ''}` : ''})`, command: 'rnnStudio.python.showSummary', arguments: args }),
+        new vscode.CodeLens(at, { title: 'Open Designer', command: 'rnnStudio.python.openDesigner', arguments: args }),
         new vscode.CodeLens(at, { title: 'Convert to .rnn.json', command: 'rnnStudio.python.convert', arguments: args }),
       ];
     });
@@ -432,7 +434,7 @@ async function modelAt(store: PythonStore, uri?: vscode.Uri, index?: number): Pr
   return { document, model: entry.model };
 }
 
-export function registerPythonFeatures(models: ModelStore, output: vscode.OutputChannel): { store: PythonStore; statusBarText: () => string; disposable: vscode.Disposable } {
+export function registerPythonFeatures(models: ModelStore, output: vscode.OutputChannel, designer: DesignerPanels): { store: PythonStore; statusBarText: () => string; disposable: vscode.Disposable } {
   const store = new PythonStore(models);
   const statusBar = new PythonStatusBar(store);
   const collection = vscode.languages.createDiagnosticCollection('rnn-studio-python');
@@ -464,6 +466,14 @@ export function registerPythonFeatures(models: ModelStore, output: vscode.Output
       output.appendLine(`${text}\n`);
       output.show(true);
       return text;
+    }),
+    designer.usePython(store),
+    vscode.commands.registerCommand('rnnStudio.python.openDesigner', async (uri?: vscode.Uri, index?: number) => {
+      const found = await modelAt(store, uri, index);
+      if (!found) return undefined;
+      const view = await store.view(found.document);
+      const entry = view.models.find((m) => m.model === found.model)!;
+      return designer.openPython(found.document, entry.index, store);
     }),
     vscode.commands.registerCommand('rnnStudio.python.convert', async (uri?: vscode.Uri, index?: number) => {
       const found = await modelAt(store, uri, index);

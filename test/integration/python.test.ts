@@ -88,6 +88,22 @@ describe('Keras code in a Python file', () => {
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
     const titles = lenses.map((l) => l.command?.title ?? '');
     assert.ok(titles.some((t) => /^Summary \(\d[\d,]* params\)$/.test(t)), titles.join(', '));
+    // The designer shows the model under the CodeLens, read-only.
+    const open = lenses.find((l) => l.command?.title === 'Open Designer')!;
+    const posted = new Promise<{ fileName: string; analysis: { totalParams: number; layers: unknown[] } }>((resolve) => {
+      const sub = rnn.designer.onDidPost((m) => {
+        if (m.type === 'model') {
+          sub.dispose();
+          resolve(m);
+        }
+      });
+    });
+    await vscode.commands.executeCommand(open.command!.command, ...(open.command!.arguments ?? []));
+    const shown = await posted;
+    assert.match(shown.fileName, /stack3\.py · model \(read-only\)$/);
+    assert.equal(shown.analysis.totalParams, 705_121);
+    assert.equal(shown.analysis.layers.length, 5);
+
     const convert = lenses.find((l) => l.command?.title === 'Convert to .rnn.json')!;
     const target = await vscode.commands.executeCommand<vscode.Uri>(convert.command!.command, ...(convert.command!.arguments ?? []));
     assert.match(target.path, /\/scratch\/model(-\d+)?\.rnn\.json$/);
