@@ -168,9 +168,15 @@ describe('Python reader', () => {
   it('a Python file without Keras is not parsed and costs under 1 ms', async () => {
     const text = 'import torch\n' + 'x = torch.nn.Sequential(torch.nn.Linear(3, 4))\n'.repeat(200);
     await analyzePython('import keras\n'); // the parser is loaded; what follows must not use it
-    const t0 = performance.now();
-    assert.deepEqual(await analyzePython(text), []);
-    assert.ok(performance.now() - t0 < 1, `${performance.now() - t0} ms`);
+    // The median of 21 calls: one call can be late on a loaded machine (the test runner's own work).
+    const times: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const t0 = performance.now();
+      assert.deepEqual(await analyzePython(text), []);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    assert.ok(times[10] < 1, `median ${times[10]} ms`);
   });
 
   it('reads aliases, model.add, constants with arithmetic, keras.Input and positional arguments in Keras 3 order', async () => {
