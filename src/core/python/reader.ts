@@ -375,7 +375,7 @@ class Reader {
       // Up to the next plain assignment of the variable in the same block.
       let until = Infinity;
       for (const a of this.assignmentsByName.get(variable) ?? []) {
-        const top = statementIn(a, block);
+        const top = this.statementIn(a, block);
         if (top && top.startIndex > statement.startIndex && top.type === 'expression_statement') until = Math.min(until, top.startIndex);
       }
       for (const added of this.methodCalls(variable, 'add', block, statement.endIndex, until)) {
@@ -757,7 +757,7 @@ class Reader {
     let last: Node | undefined;
     let first: Node | undefined;
     for (const assign of this.assignmentsByName.get(name) ?? []) {
-      const statement = statementIn(assign, block);
+      const statement = this.statementIn(assign, block);
       if (!statement) continue;
       const plain = statement.type === 'expression_statement' && assign.parent?.id === statement.id;
       const left = assign.childForFieldName('left');
@@ -820,11 +820,22 @@ class Reader {
     const out: { call: Node; nested?: string }[] = [];
     for (const call of this.methodCallsByName.get(`${variable}.${method}`) ?? []) {
       if (call.startIndex < from || call.startIndex >= until) continue;
-      const top = statementIn(call, block);
+      const top = this.statementIn(call, block);
       if (!top) continue;
       out.push({ call, nested: top.type === 'expression_statement' ? undefined : top.type.replace('_statement', '') });
     }
     return out;
+  }
+
+  private readonly statements = new Map<string, Node | undefined>();
+
+  /** `statementIn`, remembered: every model's lookups ask it about the same assignments. */
+  private statementIn(node: Node, block: Node): Node | undefined {
+    const key = `${node.id}:${block.id}`;
+    if (this.statements.has(key)) return this.statements.get(key);
+    const found = statementIn(node, block);
+    this.statements.set(key, found);
+    return found;
   }
 
   private multiline(argList: Node): { indent: string } | undefined {
