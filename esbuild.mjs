@@ -2,6 +2,7 @@
 // (TensorFlow.js inside), and the webview (browser, esm); then the built-in data sets in their
 // compact form (dist/data, scripts/build-data.mjs). dist/ runs without node_modules.
 // Usage: node esbuild.mjs [--watch] [--production]
+import { copyFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import { buildData } from './scripts/build-data.mjs';
 import { writeNotices } from './scripts/notices.mjs';
@@ -18,6 +19,8 @@ const common = {
   metafile: true,
   // jsonc-parser's UMD build hides its requires from bundlers; its ESM build bundles cleanly.
   mainFields: ['module', 'main'],
+  // web-tree-sitter's ESM build finds itself through import.meta.url, which a CommonJS bundle lacks.
+  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs' },
 };
 
 const builds = [
@@ -48,6 +51,14 @@ if (watch) {
   const results = await Promise.all(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
   writeNotices(results.map((r) => r.metafile));
+}
+// The Python parser's WebAssembly (tree-sitter's runtime and its Python grammar), beside the
+// bundles that load it (src/core/python/parser.ts looks in dist/ first; the packages have no node_modules).
+for (const [from, to] of [
+  ['node_modules/web-tree-sitter/web-tree-sitter.wasm', 'dist/web-tree-sitter.wasm'],
+  ['node_modules/tree-sitter-python/tree-sitter-python.wasm', 'dist/tree-sitter-python.wasm'],
+]) {
+  copyFileSync(from, to);
 }
 // The data sets change only with their packages: rebuilt when older than them (a few seconds).
 for (const problem of buildData({ log: (m) => console.log(m) })) console.warn(`esbuild.mjs: ${problem}`);

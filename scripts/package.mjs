@@ -95,7 +95,7 @@ const dist = path.join(root, 'dist');
 // 1. The production build: bundles (TensorFlow.js inside the trainer) and dist/data.
 let problem = run('the production build', process.execPath, ['esbuild.mjs', '--production']);
 if (problem) fail(problem);
-for (const f of ['extension.js', 'trainer.js', 'THIRD-PARTY-NOTICES.txt', 'webview/designer.js', 'data/spam-assassin.json.gz', 'data/seattle-weather.csv']) {
+for (const f of ['extension.js', 'trainer.js', 'THIRD-PARTY-NOTICES.txt', 'webview/designer.js', 'data/spam-assassin.json.gz', 'data/seattle-weather.csv', 'web-tree-sitter.wasm', 'tree-sitter-python.wasm']) {
   if (!existsSync(path.join(dist, f))) fail(`dist/${f} is missing after the build (the data sets come from the npm packages: run npm install / npm ci).`);
 }
 

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { analyzeModel, formatDiagnostic, formatSummary, type MemoryEstimate, type ModelAnalysis } from '../core';
+import { analyzeModel, formatDiagnostic, formatSummary, type Diagnostic, type MemoryEstimate, type ModelAnalysis, type Range } from '../core';
+import { analyzePython, type PythonModelAnalysis } from '../core/python/analyze';
+import { analyzeNotebook, notebookCodeCells, type NotebookModelAnalysis } from '../core/python/notebook';
 import type { FromTrainerMessage } from '../protocol/trainer';
 import { exportCommand, importCommand, INTEROP_USAGE } from './interop';
 import { runFolderProblem, runsFolderProblem, runsRoot } from '../runner/runs';
@@ -15,6 +17,8 @@ Commands:
   summary FILE...          Keras-style summary table of each model, then its diagnostics
   summary --json FILE...   one JSON object per file and line: layers, shapes, counts, diagnostics
   check FILE...            diagnostics as file:line:col: severity code: message
+                           FILE: a model file (*.rnn.json), a Python file (*.py) or a notebook
+                           (*.ipynb): one summary per Keras Sequential model in the code
   train FILE [--epochs N] [--batch-size N] [--max-samples N] [--out DIR] [--no-memory-check]
                            train on the model's data; writes runs/<model>/<time>/ beside FILE
                            (refused when its memory estimate exceeds what this machine has;
@@ -81,6 +85,11 @@ async function forEachModel(args: string[], io: Output, print: Printer): Promise
       code = 2;
       continue;
     }
+    if (/\.(py|ipynb)$/i.test(file)) {
+      const result = await printPython(file, text, io, json, print === printSummary);
+      code = Math.max(code, result);
+      continue;
+    }
     const analysis = analyzeModel(text);
     print(file, analysis, io, json);
     if (code === 0 && analysis.diagnostics.some((d) => d.severity === 'error')) code = 1;
@@ -97,6 +106,38 @@ function printSummary(file: string, a: ModelAnalysis, io: Output, json: boolean)
   io.out(formatSummary(a));
   printCheck(file, a, io);
   io.out('');
+}
+
+/**
+ * Keras models in a Python file or a notebook: one summary (or JSON object) per model, in source
+ * order, with the variable it is bound to; notebook diagnostics carry their cell.
+ */
+async function printPython(file: string, text: string, io: Output, json: boolean, summary: boolean): Promise<number> {
+  const notebook = /\.ipynb$/i.test(file);
+  let models: (PythonModelAnalysis | NotebookModelAnalysis)[];
+  try {
+    models = notebook ? await analyzeNotebook(notebookCodeCells(text)) : await analyzePython(text);
+  } catch (e) {
+    io.err(`rnn-studio: cannot read ${file}: ${(e as Error).message}`);
+    return 2;
+  }
+  const where = (d: { cell?: number; range: Range }) => (d.cell !== undefined ? `${file}:cell ${d.cell + 1}:${d.range.start.line + 1}:${d.range.start.character + 1}` : `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}`);
+  const check = (d: Diagnostic & { cell?: number }) => io.out(`${where(d)}: ${d.severity} ${d.code}: ${d.message}`);
+  if (!json && summary && models.length === 0) io.out(`${file}: no Keras Sequential model found`);
+  for (const m of models) {
+    const cell = 'cell' in m ? m.cell : undefined;
+    if (json) {
+      const base = toJson(file, m);
+      const diagnostics = (m.diagnostics as (Diagnostic & { cell?: number })[]).map((d) => ({ severity: d.severity, code: d.code, message: d.message, range: d.range, ...(d.cell !== undefined ? { cell: d.cell } : {}) }));
+      io.out(JSON.stringify({ ...base, variable: m.variable, ...(cell !== undefined ? { cell } : {}), range: m.range, diagnostics }));
+    } else if (summary) {
+      io.out(`${where({ cell, range: m.range })}: ${m.variable ?? '(unnamed model)'}`);
+      io.out(formatSummary(m));
+      m.diagnostics.forEach(check);
+      io.out('');
+    } else m.diagnostics.forEach(check);
+  }
+  return models.some((m) => m.diagnostics.some((d) => d.severity === 'error')) ? 1 : 0;
 }
 
 function printCheck(file: string, a: ModelAnalysis, io: Output): void {

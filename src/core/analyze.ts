@@ -620,10 +620,12 @@ class Analyzer {
       if (!l.outputShape) continue;
       const rnn = l.type === 'Bidirectional' ? l.inner : l;
       const rnnPath = l.type === 'Bidirectional' ? [...l.path, 'layer'] : l.path;
-      const steps = l.inputShape?.[1];
-      if (rnn?.type !== 'SimpleRNN' || typeof steps !== 'number' || steps <= this.options.simpleRnnMaxSteps) continue;
+      const steps = l.inputShape?.length === 3 ? l.inputShape[1] : undefined;
+      // An unknown length (null) may be anything: the same advice as for a long one.
+      if (rnn?.type !== 'SimpleRNN' || steps === undefined || (steps !== null && steps <= this.options.simpleRnnMaxSteps)) continue;
       const typeNode = this.doc.node([...rnnPath, 'type'])!;
-      this.report('info', 'simple-rnn-long-sequence', `SimpleRNN "${rnn.name}" reads ${steps} timesteps; over more than ${this.options.simpleRnnMaxSteps} steps its gradients vanish and it forgets the start of the sequence. LSTM or GRU keep long-range memory.`, [...rnnPath, 'type'], this.doc.propertyRange(typeNode), {
+      const reads = steps === null ? 'reads sequences whose length the model does not fix' : `reads ${steps} timesteps`;
+      this.report('info', 'simple-rnn-long-sequence', `SimpleRNN "${rnn.name}" ${reads}; over more than ${this.options.simpleRnnMaxSteps} steps its gradients vanish and it forgets the start of the sequence. LSTM or GRU keep long-range memory.`, [...rnnPath, 'type'], this.doc.propertyRange(typeNode), {
         layerIndex: l.index,
         fixes: [this.fix('Change SimpleRNN to LSTM', replaceValue(this.doc, [...rnnPath, 'type'], 'LSTM')), this.fix('Change SimpleRNN to GRU', replaceValue(this.doc, [...rnnPath, 'type'], 'GRU'), false)],
       });

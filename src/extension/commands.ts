@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { formatDiagnostic, formatSummary } from '../core';
-import { defaultImportPath, defaultProjectDir, exportKeras, exportKerasProject, importFile } from '../interop';
+import { defaultImportPath, defaultProjectDir, exportKeras, exportKerasProject, importFile, kerasModelCode } from '../interop';
 import { RUN_FILES } from '../runner/runs';
 import { formatLogs } from '../runner/trainerProcess';
 import type { DesignerPanels } from './designerPanel';
@@ -196,6 +196,21 @@ export const COMMANDS: Record<string, Handler> = {
     if (refusal) return refusal;
     await ctx.designer.open(document);
     return reported(ctx.training.compareCells(document, bidirectional ?? false));
+  },
+
+  /** The model as `keras.Sequential([...])` code on the clipboard, to paste into a script or a notebook cell. */
+  'rnnStudio.copyAsKerasCode': (ctx) => async (uri?: vscode.Uri) => {
+    const document = await modelDocument(ctx, uri);
+    if (!document) return undefined;
+    const result = kerasModelCode(document.getText());
+    if (!result.code) {
+      void vscode.window.showErrorMessage(`RNN Studio: cannot write Keras code: ${result.diagnostics[0] ?? 'the model does not parse'}`);
+      return undefined;
+    }
+    await vscode.env.clipboard.writeText(result.code);
+    for (const d of result.diagnostics) ctx.output.appendLine(`copy as Keras code: ${d}`);
+    void vscode.window.setStatusBarMessage('RNN Studio: Keras code of the model copied', 3000);
+    return result.code;
   },
 
   'rnnStudio.exportKeras': (ctx) => async (uri?: vscode.Uri, target?: vscode.Uri) => {

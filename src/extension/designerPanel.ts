@@ -6,6 +6,8 @@ import { isFromDesignerMessage, type FromDesignerMessage, type ToDesignerMessage
 import { toRange, toWorkspaceEdit } from './convert';
 import { isModelDocument, type ModelStore } from './modelStore';
 import type { TrainingController } from './training';
+import type { PythonStore } from './python';
+import type { PythonModelAnalysis } from '../core/python/analyze';
 
 export const DESIGNER_VIEW_TYPE = 'rnnStudio.designer';
 
@@ -24,6 +26,11 @@ export class DesignerPanels implements vscode.Disposable {
   /** Every message posted to the webview (benchmarks and tests watch it). */
   readonly onDidPost = this.postEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
+  /**
+   * A Keras model in a Python file or notebook cell, shown read-only: the picture, the shapes and
+   * the fixes (which edit the Python); the layer editing of model files is not offered here.
+   */
+  private python: { store: PythonStore; document: vscode.TextDocument; index: number } | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -84,12 +91,95 @@ export class DesignerPanels implements vscode.Disposable {
     panel.onDidDispose(() => {
       this.panel = undefined;
       this.document = undefined;
+      this.python = undefined;
       this.lastGood = undefined;
     });
     if (document) this.follow(document);
   }
 
+  /** Python models: read-only in the designer (called once the Python features exist). */
+  usePython(store: PythonStore): vscode.Disposable {
+    return vscode.Disposable.from(
+      store.onDidAnalyze((e) => this.python && e.documents.includes(this.python.document) && this.sendPythonModel()),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        const py = this.python;
+        if (!py || e.textEditor.document !== py.document) return;
+        const at = e.selections[0].active;
+        const view = store.cached(py.document);
+        const entry = view?.models.find((m) => m.range.contains(at));
+        if (entry && entry.index !== py.index) {
+          py.index = entry.index;
+          this.sendPythonModel();
+        }
+        const layer = view?.layers.find((l) => l.model === view.models.find((m) => m.index === py.index)?.model && l.range.contains(at));
+        this.post({ type: 'highlight', layerIndex: layer ? layer.layer.index : null });
+      }),
+    );
+  }
+
+  /** Shows the Python model `index` of `document` (the CodeLens' Open Designer). */
+  openPython(document: vscode.TextDocument, index: number, store: PythonStore): vscode.WebviewPanel {
+    const panel = this.panel ?? vscode.window.createWebviewPanel(DESIGNER_VIEW_TYPE, 'RNN Designer', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.extensionUri));
+    if (!this.panel) this.attach(panel, undefined);
+    else panel.reveal(vscode.ViewColumn.Beside, true);
+    this.document = undefined;
+    this.python = { store, document, index };
+    this.sendPythonModel();
+    this.post({ type: 'runs', runs: [], canTrain: false, reason: 'A Keras model in Python code is shown read-only: Convert to .rnn.json to edit and train it in RNN Studio.' });
+    return panel;
+  }
+
+  private pythonModel(): (PythonModelAnalysis & { cell?: number }) | undefined {
+    const py = this.python;
+    const view = py && py.store.cached(py.document);
+    return view?.models.find((m) => m.index === py!.index)?.model as PythonModelAnalysis | undefined;
+  }
+
+  private sendPythonModel(): void {
+    const py = this.python;
+    const model = this.pythonModel();
+    if (!py || !model || !this.panel) return;
+    const { source: _source, model: _description, ...analysis } = model;
+    const where = `${vscode.workspace.asRelativePath(py.document.uri)}${model.variable ? ` · ${model.variable}` : ''} (read-only)`;
+    this.panel.title = `RNN Designer: ${model.variable ?? 'Keras model'} (read-only)`;
+    this.post({ type: 'model', uri: py.document.uri.toString(), fileName: where, version: py.document.version, analysis, stale: false, summaryText: formatSummary(model) });
+  }
+
+  /** Designer messages for a Python model: reveal and fixes work; editing and training do not. */
+  private async handlePython(message: FromDesignerMessage): Promise<void> {
+    const py = this.python!;
+    const model = this.pythonModel();
+    switch (message.type) {
+      case 'ready':
+        this.sendPythonModel();
+        return;
+      case 'reveal': {
+        const layer = model?.layers[message.layerIndex];
+        if (!layer) return;
+        const editor = await vscode.window.showTextDocument(py.document, { viewColumn: this.editorColumn(py.document), preserveFocus: false });
+        const range = toRange(layer.range);
+        editor.selection = new vscode.Selection(range.start, range.end);
+        editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+        return;
+      }
+      case 'applyFix': {
+        if (py.document.version !== message.version) return this.sendPythonModel();
+        const view = await py.store.view(py.document);
+        const d = model?.diagnostics[message.diagnosticIndex];
+        const fix = view.diagnostics.find((x) => x.diagnostic.code === d?.code && JSON.stringify(x.diagnostic.range) === JSON.stringify(d?.range))?.fixes[message.fixIndex];
+        if (fix) await vscode.workspace.applyEdit(fix.edit);
+        return;
+      }
+      case 'copySummary':
+        if (model) await vscode.env.clipboard.writeText(formatSummary(model));
+        return;
+      default:
+        void vscode.window.showInformationMessage('RNN Studio: a Keras model in Python code is read-only in the designer. Edit the Python, apply a fix, or Convert to .rnn.json to edit and train it here.');
+    }
+  }
+
   private follow(document: vscode.TextDocument): void {
+    this.python = undefined;
     this.document = document;
     this.lastGood = undefined;
     if (this.panel) this.panel.title = `RNN Designer: ${document.uri.path.split('/').pop()}`;
@@ -145,6 +235,7 @@ export class DesignerPanels implements vscode.Disposable {
   }
 
   private async handle(message: FromDesignerMessage): Promise<void> {
+    if (this.python) return this.handlePython(message);
     const document = this.document;
     switch (message.type) {
       case 'ready':

@@ -6,6 +6,7 @@ import { registerDiagnostics } from './diagnostics';
 import { registerLanguageFeatures } from './languageFeatures';
 import { ModelStore } from './modelStore';
 import { ModelTabs } from './modelTabs';
+import { registerPythonFeatures, type PythonStore } from './python';
 import { ModelStatusBar } from './statusBar';
 import { TrainingController } from './training';
 
@@ -18,6 +19,9 @@ export interface RnnStudioApi {
   training: TrainingController;
   /** Fires after a model document was re-analysed and its diagnostics published. */
   onDidAnalyze: vscode.Event<{ document: vscode.TextDocument }>;
+  /** Keras models in Python files and notebooks. */
+  python: PythonStore;
+  pythonStatusBarText(): string;
 }
 
 export function activate(context: vscode.ExtensionContext): RnnStudioApi {
@@ -28,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): RnnStudioApi {
   const designer = new DesignerPanels(context.extensionUri, store, training);
   const statusBar = new ModelStatusBar(store);
   const tabs = new ModelTabs();
+  const python = registerPythonFeatures(store, output, designer);
   context.subscriptions.push(
     tabs,
     store,
@@ -35,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): RnnStudioApi {
     training,
     designer,
     statusBar,
+    python.disposable,
     registerDiagnostics(store),
     registerCodeActions(store),
     registerLanguageFeatures(store),
@@ -42,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): RnnStudioApi {
   );
   store.analyzeOpenDocuments();
   const activationMs = performance.now() - started;
-  return { activationMs, statusBarText: () => statusBar.text, designer, training, onDidAnalyze: store.onDidAnalyze };
+  return { activationMs, statusBarText: () => statusBar.text, designer, training, onDidAnalyze: store.onDidAnalyze, python: python.store, pythonStatusBarText: python.statusBarText };
 }
 
 export function deactivate(): void {}

@@ -80,6 +80,48 @@ export function exportKeras(modelText: string, options: ExportKerasOptions): Exp
   return { code: code.replace(/[ \t]+\n/g, '\n').replace(/\n{4,}/g, '\n\n\n'), requirements: REQUIREMENTS, readme: projectReadme(ctx), dataCopies, diagnostics };
 }
 
+/**
+ * The model alone as Keras code to paste into a script or a notebook (*Copy as Keras code*):
+ * `model = keras.Sequential([...])` with the same layers, options and names as the full export,
+ * and its `model.compile(...)` when the file has one. Assumes `import keras`.
+ */
+export function kerasModelCode(modelText: string): { code: string; diagnostics: string[] } {
+  const analysis = analyzeModel(modelText);
+  if (!analysis.parsed || analysis.diagnostics.some((d) => d.code === 'json-syntax')) {
+    return { code: '', diagnostics: analysis.diagnostics.filter((d) => d.severity === 'error').map(describe) };
+  }
+  const model = (parse(modelText, [], { allowTrailingComma: true }) ?? {}) as Json;
+  const diagnostics = analysis.diagnostics.filter((d) => d.severity === 'error' || d.code === 'unknown-key').map(describe);
+  const ctx: Context = { diagnostics, analysis, model, options: {} as ExportKerasOptions, dataCopies: [] };
+  const items = modelItems(ctx, '        ');
+  if (!items) return { code: '', diagnostics };
+  const lines = ['import keras', '', 'model = keras.Sequential(', '    [', ...items.map((i) => `        ${i},`), '    ],', `    name=${py(analysis.name)},`, ')'];
+  const compile = model.compile as Json | undefined;
+  if (compile && typeof compile === 'object') {
+    const args = ['optimizer', 'loss', 'metrics'].filter((k) => compile[k] !== undefined).map((k) => `${k}=${py(compile[k])}`);
+    if (args.length) lines.push(`model.compile(${args.join(', ')})`);
+  }
+  return { code: lines.join('\n') + '\n', diagnostics };
+}
+
+/** `keras.Input(...)` and each layer's expression; undefined when a layer cannot be written. */
+function modelItems(ctx: Context, indent: string): string[] | undefined {
+  const { analysis, model } = ctx;
+  const rawLayers = Array.isArray(model.layers) ? (model.layers as unknown[]) : [];
+  const input = (model.input ?? {}) as Json;
+  const shape = Array.isArray(input.shape) ? input.shape : [];
+  const dtype = typeof input.dtype === 'string' ? input.dtype : undefined;
+  const items = [call('keras.Input', [`shape=${py(shape, true)}`, ...(dtype ? [`dtype=${py(dtype)}`] : [])], indent)];
+  for (const [index, raw] of rawLayers.entries()) {
+    const info = analysis.layers[index];
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw) || !info) return undefined;
+    const expr = layerExpr(ctx, raw as Json, info.type, info.name, info.inner, `layers[${index}]`, indent);
+    if (expr === undefined) return undefined;
+    items.push(expr);
+  }
+  return items;
+}
+
 interface Context {
   diagnostics: string[];
   analysis: ModelAnalysis;

@@ -36,7 +36,7 @@ async function suite(name, options) {
   }
 }
 
-await suite('integration', { env: { RNN_STUDIO_TEST_FILES: 'editor.test.js,training.test.js', RNN_STUDIO_REPO: root } });
+await suite('integration', { env: { RNN_STUDIO_TEST_FILES: 'editor.test.js,training.test.js,python.test.js', RNN_STUDIO_REPO: root } });
 await suite('restricted-mode', { workspaceTrust: true, env: { RNN_STUDIO_TEST_FILES: 'restricted.test.js' } });
 
 // The packaged extensions (`npm run package`, each .vsix installed alone and driven from the

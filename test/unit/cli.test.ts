@@ -80,4 +80,30 @@ describe('rnn-studio CLI', () => {
     assert.equal(out.layers.length, 10000);
     assert.deepEqual(out.layers[9999].output_shape, [null, 8]);
   });
+
+  it('summary and check read Keras models from Python files and notebooks', () => {
+    const py = 'test/fixtures/python/ch18-mistake-stacked.py';
+    const check = cli('check', py);
+    assert.equal(check.code, 1);
+    assert.match(check.out, /^test\/fixtures\/python\/ch18-mistake-stacked\.py:3:5: error missing-return-sequences: .*Set return_sequences=True on "lstm"/m);
+    const compare = cli('summary', '--json', 'test/fixtures/python/ch18-compare.py');
+    assert.equal(compare.code, 0);
+    const models = compare.out.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(models.map((m) => [m.variable, m.total_params]), [['model', 166273], ['model', 184897], ['model', 178881]]);
+    assert.deepEqual(models[0].diagnostics[0].range, { start: { line: 13, character: 28 }, end: { line: 13, character: 47 } });
+    const cells = [
+      { cell_type: 'markdown', source: ['# Stacked LSTM'] },
+      { cell_type: 'code', source: ['%matplotlib inline\n', 'import tensorflow as tf\n', 'UNITS = 64'] },
+      { cell_type: 'code', source: ['model = tf.keras.Sequential([\n', '    tf.keras.Input((30, 1)),\n', '    tf.keras.layers.LSTM(UNITS),\n', '    tf.keras.layers.LSTM(32),\n', '])'] },
+    ];
+    const nb = file('stacked.ipynb', JSON.stringify({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+    const nbCheck = cli('check', nb);
+    assert.equal(nbCheck.code, 1);
+    assert.match(nbCheck.out, /stacked\.ipynb:cell 3:3:21: error missing-return-sequences/);
+    const [record] = cli('summary', '--json', nb).out.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(record.cell, 2);
+    assert.equal(record.layers[0].trainable_params, 4 * (64 * (1 + 64) + 64), 'UNITS from the earlier cell');
+    assert.deepEqual(record.diagnostics.map((d: { cell: number; range: { start: { line: number } } }) => [d.cell, d.range.start.line]), [[2, 2]]);
+    assert.equal(cli('check', file('bad.ipynb', '{ nope')).code, 2);
+  });
 });

@@ -237,6 +237,14 @@ describe('information', () => {
     assert.equal(analyzeModel(text, { simpleRnnMaxSteps: 500 }).diagnostics.length, 0);
   });
 
+  it('SimpleRNN over sequences of unknown length gets the same advice; a short fixed length does not', () => {
+    const text = modelText([embedding, { type: 'SimpleRNN', units: 64 }, sigmoid], {}, { shape: [null], dtype: 'int32' });
+    const d = only(analyzeModel(text), 'simple-rnn-long-sequence');
+    assert.match(d.message, /reads sequences whose length the model does not fix/);
+    const short = modelText([embedding, { type: 'SimpleRNN', units: 64 }, sigmoid], {}, { shape: [20], dtype: 'int32' });
+    assert.equal(analyzeModel(short).diagnostics.length, 0);
+  });
+
   it('a very large model gets its size', () => {
     const text = modelText([{ type: 'Embedding', input_dim: 1000000, output_dim: 64 }, { type: 'LSTM', units: 8 }, sigmoid]);
     const d = only(analyzeModel(text), 'large-model');
