@@ -1,3 +1,4 @@
+import { own } from './json';
 import { formatBytes } from './shapes';
 import type { LayerInfo, Shape } from './types';
 
@@ -91,7 +92,7 @@ export function estimateTrainingMemory(layers: LayerInfo[], settings: TrainingSe
     largestCall = Math.max(largestCall, 5 * layerParams * 4);
     const cells = layer.type === 'Bidirectional' && layer.inner ? [layer.inner, layer.inner] : [layer];
     for (const cell of cells) {
-      const rnn = RECURRENT[cell.type];
+      const rnn = own(RECURRENT, cell.type);
       const units = cell.config.units;
       if (!rnn || typeof units !== 'number' || !layer.inputShape) continue;
       const T = layer.inputShape[1] === null ? (assumed = settings.timesteps ?? 1) : (layer.inputShape[1] ?? 1);
