@@ -110,7 +110,7 @@ export function estimateTrainingMemory(layers: LayerInfo[], settings: TrainingSe
   }
   const weights = params * 4;
   const gradients = trainable * 4;
-  const optimizerSlots = trainable * 4 * (OPTIMIZER_SLOTS[optimizer] ?? 2);
+  const optimizerSlots = trainable * 4 * (own(OPTIMIZER_SLOTS, optimizer) ?? 2);
   return {
     batchSize: B,
     optimizer,
