@@ -243,12 +243,13 @@ async function packageSession(pkg) {
       await frame.locator('vscode-tab-header.tab-compare').click();
       await until(
         'three compared cells (done or failed)',
-        async () => (await frame.locator('vscode-table-row.compare-row.status-done, vscode-table-row.compare-row.status-failed').count()) === 3,
+        // Table rows, or cards in a designer narrower than 520 px: both are .compare-row.
+        async () => (await frame.locator('.compare-row.status-done, .compare-row.status-failed').count()) === 3,
         { timeout: 10 * 60_000, interval: 1000 },
       );
       await sleep(1000);
       await screenshot(page, 'compare');
-      const rows = await frame.$$eval('vscode-table-row.compare-row', (els) => els.map((e) => ({ cls: e.className, text: e.textContent.replace(/\s+/g, ' ').trim() })));
+      const rows = await frame.$$eval('.compare-row', (els) => els.map((e) => ({ cls: e.className, text: e.textContent.replace(/\s+/g, ' ').trim() })));
       console.log(`# ${pkg.name}: compared in ${((Date.now() - started) / 1000).toFixed(1)} s:\n${rows.map((r) => `#   ${r.text}`).join('\n')}`);
       assert(rows.length === 3 && rows.every((r) => /status-done/.test(r.cls)), `every cell trained: ${rows.map((r) => r.text).join(' | ')}`);
       for (const cell of ['SimpleRNN', 'LSTM', 'GRU']) assert(rows.some((r) => r.text.startsWith(cell)), `a ${cell} row`);
