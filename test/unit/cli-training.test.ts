@@ -316,9 +316,9 @@ describe('rnn-studio train: signals', { skip: process.platform !== 'linux' && 'r
   });
 
   it('a second Ctrl-C stops at once and keeps nothing of the run', async () => {
-    // Slow batches (LSTM(256) over 60 days, 256 windows a batch), so the first Ctrl-C is still waiting for
-    // the current batch when the second comes.
-    const slow = seattle({}, [{ type: 'LSTM', units: 256 }, { type: 'Dense', units: 1 }]).replace('"shape": [\n      7,', '"shape": [\n      60,').replace('"window": 7', '"window": 60');
+    // Slow batches (LSTM(512) over 60 days, 256 windows a batch: about 100 GFLOP, a second or more
+    // here), so the first Ctrl-C is still waiting for the current batch when the second comes.
+    const slow = seattle({}, [{ type: 'LSTM', units: 512 }, { type: 'Dense', units: 1 }]).replace('"shape": [\n      7,', '"shape": [\n      60,').replace('"window": 7', '"window": 60');
     const dir = workspace({ 'slow.rnn.json': slow });
     const run = background(['train', 'slow.rnn.json', '--batch-size', '256', '--epochs', '200'], dir);
     await run.until('the training start', () => /^training: /m.test(run.err));
