@@ -5,7 +5,7 @@ export { ModelDocument, LineIndex } from './document';
 export { setProperty, setProperties, replaceValue, removeProperty, removeArrayItem, inlineJson } from './edits';
 export { formatSummary, formatDiagnostic, formatTotalParams, layerHint, partialNote } from './summary';
 export { tokenIdsMessage, SPAM_ASSASSIN_VOCABULARY } from './tokenIds';
-export { estimateTrainingMemory, formatMemoryEstimate, memoryProblem, trainingSettings, MEMORY_OVERRIDE, WASM32_MEMORY_BYTES, type MemoryEstimate, type MemoryLimit, type TrainingSettings } from './memory';
+export { estimateTrainingMemory, formatMemoryEstimate, memoryProblem, sizingProperty, trainingSettings, MEMORY_OVERRIDE, WASM32_MEMORY_BYTES, type MemoryEstimate, type MemoryLimit, type TrainingSettings } from './memory';
 export { formatShape, formatCount, formatBytes, snakeCase } from './shapes';
 export { LAYER_TYPES, layerSchema, modelSchema, schemaAt, closest } from './schema';
 export { isRecurrentType, RECURRENT_TYPES } from './layers';

@@ -47,6 +47,8 @@ export interface MemoryEstimate {
   kernelMemory: number;
   /** Set when a time axis is variable and no data.maxlen / data.window says how long: the estimate counts this many steps. */
   assumedTimesteps?: number;
+  /** The layer that needs the most (its weights with their gradients and slots, its activations): what a refusal points at. */
+  largest?: { index: number; bytes: number };
 }
 
 /** The settings training would use, read from a model file's value (`compile`, `training`, `data`). */
@@ -81,10 +83,13 @@ export function estimateTrainingMemory(layers: LayerInfo[], settings: TrainingSe
   let activations = 0;
   let savedStates = 0;
   let largestCall = 0;
+  let largest: MemoryEstimate['largest'];
+  const slots = own(OPTIMIZER_SLOTS, optimizer) ?? 2;
   for (const layer of layers) {
     const layerParams = layer.trainableParams + layer.nonTrainableParams;
     params += layerParams;
     trainable += layer.trainableParams;
+    const activationsBefore = activations;
     // The output and, in the backward pass, its gradient.
     const output = B * elements(layer.outputShape) * 4;
     activations += 2 * output;
@@ -107,10 +112,12 @@ export function estimateTrainingMemory(layers: LayerInfo[], settings: TrainingSe
       const weights = 2 * rnn.gates * units * (features + units + 1) * 4; // W, U, b and their gradients
       largestCall = Math.max(largestCall, gateGradients + inputs + outputs + weights);
     }
+    const bytes = layerParams * 4 + layer.trainableParams * 4 * (1 + slots) + activations - activationsBefore;
+    if (!largest || bytes > largest.bytes) largest = { index: layer.index, bytes };
   }
   const weights = params * 4;
   const gradients = trainable * 4;
-  const optimizerSlots = trainable * 4 * (own(OPTIMIZER_SLOTS, optimizer) ?? 2);
+  const optimizerSlots = trainable * 4 * slots;
   return {
     batchSize: B,
     optimizer,
@@ -121,6 +128,7 @@ export function estimateTrainingMemory(layers: LayerInfo[], settings: TrainingSe
     total: weights + gradients + optimizerSlots + activations,
     kernelMemory: savedStates + largestCall,
     ...(assumed !== undefined && settings.timesteps === undefined ? { assumedTimesteps: assumed } : {}),
+    largest,
   };
 }
 
@@ -139,16 +147,33 @@ export interface MemoryLimit {
 /** How to train anyway; said in every refusal. */
 export const MEMORY_OVERRIDE = 'To train anyway, set "memory_check": false in the model\'s "training" section, or pass --no-memory-check to rnn-studio train';
 
+/** The property that sizes a layer's weights: what to make smaller. */
+export function sizingProperty(layer: LayerInfo): string | undefined {
+  if (layer.type === 'Embedding') return 'input_dim';
+  if (layer.type === 'Bidirectional') return typeof layer.inner?.config.units === 'number' ? 'layer.units' : undefined;
+  return typeof layer.config.units === 'number' ? 'units' : undefined;
+}
+
+/** ` Most of it goes to layer 2 "lstm" (LSTM, units 100,000): 596 GB.`: what to make smaller. */
+function largestLayer(e: MemoryEstimate, layers: LayerInfo[], withBytes = true): string {
+  const layer = e.largest && layers[e.largest.index];
+  if (!e.largest || !layer) return '';
+  const property = sizingProperty(layer);
+  const value = property?.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], property.startsWith('layer.') ? { layer: layer.inner?.config } : layer.config);
+  const size = property && typeof value === 'number' ? `, ${property} ${value.toLocaleString('en-US')}` : '';
+  return ` Most of it goes to layer ${layer.index + 1} "${layer.name}" (${layer.type}${size})${withBytes ? `: ${formatBytes(e.largest.bytes)}` : ''}.`;
+}
+
 /**
  * Why the estimate does not fit, or undefined when it does. `portable`: training runs on the
  * WebAssembly kernels, whose memory is capped at 4 GiB on top of the machine's limit.
  */
-export function memoryProblem(e: MemoryEstimate, limit: MemoryLimit, portable: boolean): string | undefined {
+export function memoryProblem(e: MemoryEstimate, limit: MemoryLimit, portable: boolean, layers: LayerInfo[] = []): string | undefined {
   if (e.total > limit.bytes) {
-    return `Training needs ${formatMemoryEstimate(e)}, more than the ${formatBytes(limit.bytes)} available (${limit.source}). Use fewer units, a smaller input_dim or batch_size, or shorter sequences. ${MEMORY_OVERRIDE}.`;
+    return `Training needs ${formatMemoryEstimate(e)}, more than the ${formatBytes(limit.bytes)} available (${limit.source}).${largestLayer(e, layers)} Use fewer units, a smaller input_dim or batch_size, or shorter sequences. ${MEMORY_OVERRIDE}.`;
   }
   if (portable && e.kernelMemory > WASM32_MEMORY_BYTES) {
-    return `The portable (WebAssembly) kernels would hold ${formatBytes(e.kernelMemory)} at once for one batch of ${e.batchSize}, more than the ${formatBytes(WASM32_MEMORY_BYTES)} a WebAssembly memory can address (wasm32). Use a smaller batch_size, fewer units or shorter sequences, or the native kernels (the Linux x64 package). ${MEMORY_OVERRIDE}.`;
+    return `The portable (WebAssembly) kernels would hold ${formatBytes(e.kernelMemory)} at once for one batch of ${e.batchSize}, more than the ${formatBytes(WASM32_MEMORY_BYTES)} a WebAssembly memory can address (wasm32).${largestLayer(e, layers, false)} Use a smaller batch_size, fewer units or shorter sequences, or the native kernels (the Linux x64 package). ${MEMORY_OVERRIDE}.`;
   }
   return undefined;
 }

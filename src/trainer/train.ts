@@ -1,7 +1,7 @@
 import { parse } from 'jsonc-parser';
 import * as path from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
-import { analyzeModel, estimateTrainingMemory, memoryProblem, tokenIdsMessage, trainingSettings, type ModelAnalysis } from '../core';
+import { analyzeModel, estimateTrainingMemory, memoryProblem, ModelDocument, sizingProperty, tokenIdsMessage, trainingSettings, type ModelAnalysis } from '../core';
 import { denormalize, labelEncodingForLoss, mulberry32, prepareData, type Matrix, type PreparedData, type SeriesPreprocessor } from '../data';
 import type { FromTrainerMessage, Logs, RunSummary, TrainOverrides } from '../protocol/trainer';
 import type { Backend, Tf } from './backend';
@@ -332,8 +332,16 @@ function checkMemory(job: TrainJob, analysis: ModelAnalysis, file: ModelFile, ba
   if (job.overrides?.memoryCheck === false || file.training?.memory_check === false) return;
   const estimate = estimateTrainingMemory(analysis.layers, trainingSettings(file as unknown as Record<string, unknown>, batchSize));
   const portable = kernelsDescription().startsWith('portable');
-  const problem = memoryProblem(estimate, availableMemory(), portable);
-  if (problem) throw new UserError(`${job.modelPath}: ${problem}`, job.modelPath);
+  const problem = memoryProblem(estimate, availableMemory(), portable, analysis.layers);
+  if (!problem) return;
+  // Point at the property that sizes the largest layer (its units), else at the layer.
+  const layer = estimate.largest && analysis.layers[estimate.largest.index];
+  const property = layer && sizingProperty(layer);
+  const doc = new ModelDocument(job.modelText);
+  const node = layer && property ? doc.node([...layer.path, ...property.split('.')]) : undefined;
+  const start = node ? doc.propertyRange(node).start : layer?.range.start;
+  const where = start ? `${job.modelPath}:${start.line + 1}:${start.character + 1}` : job.modelPath;
+  throw new UserError(`${where}: ${problem}`, job.modelPath, start && start.line + 1);
 }
 
 /** A forecaster's test MAE back in the target's own units (degrees, not z-scores). */

@@ -118,7 +118,13 @@ describe('rnn-studio train: refused before training', () => {
     const started = Date.now();
     const r = cli(['train', 'huge.rnn.json'], dir);
     assert.equal(r.code, 1, r.err);
-    assert.match(r.err, /huge\.rnn\.json: Training needs about [\d.]+ GB for one batch of 32 with adam \(weights 149\.0\d GB, gradients 149\.0\d GB, optimizer 298\.0\d GB, activations [\d.]+ [GM]B\), more than the [\d.]+ [GM]B available \((the machine's physical memory|the cgroup limit in \/sys\/fs\/cgroup\/.+)\)/);
+    // Located on the property that sizes the largest layer, and named in the message.
+    const at = /huge\.rnn\.json:(\d+):(\d+): Training needs/.exec(r.err);
+    assert.ok(at, r.err);
+    const lines = readFileSync(path.join(dir, 'huge.rnn.json'), 'utf8').split('\n');
+    assert.match(lines[Number(at[1]) - 1].slice(Number(at[2]) - 1), /^"units": 100000/);
+    assert.match(r.err, /Most of it goes to layer 1 "lstm" \(LSTM, units 100,000\): [\d.]+ GB\./);
+    assert.match(r.err, /huge\.rnn\.json:\d+:\d+: Training needs about [\d.]+ GB for one batch of 32 with adam \(weights 149\.0\d GB, gradients 149\.0\d GB, optimizer 298\.0\d GB, activations [\d.]+ [GM]B\), more than the [\d.]+ [GM]B available \((the machine's physical memory|the cgroup limit in \/sys\/fs\/cgroup\/.+)\)/);
     assert.match(r.err, /set "memory_check": false in the model's "training" section, or pass --no-memory-check/);
     assert.doesNotMatch(r.err, /^data:/m, 'refused before the data is read');
     assert.ok(Date.now() - started < 30_000);
@@ -132,7 +138,7 @@ describe('rnn-studio train: refused before training', () => {
     const dir = workspace({ 'wide.rnn.json': wide });
     const r = spawnSync(process.execPath, [bin, 'train', 'wide.rnn.json'], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, RNN_STUDIO_KERNELS: 'portable' } });
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /wide\.rnn\.json: The portable \(WebAssembly\) kernels would hold [\d.]+ GB at once for one batch of 512, more than the 4\.00 GB a WebAssembly memory can address \(wasm32\)\..*--no-memory-check/);
+    assert.match(r.stderr, /wide\.rnn\.json:\d+:\d+: The portable \(WebAssembly\) kernels would hold [\d.]+ GB at once for one batch of 512, more than the 4\.00 GB a WebAssembly memory can address \(wasm32\)\. Most of it goes to layer 1 "lstm" \(LSTM, units 1,024\)\..*--no-memory-check/);
     assert.doesNotMatch(r.stderr, /^data:/m);
   });
 

@@ -47,6 +47,9 @@ describe('training memory estimate', () => {
     const huge = analyzeModel(modelText([{ type: 'LSTM', units: 100_000 }, { type: 'Dense', units: 1 }], {}, { shape: [20, 4] })).trainingMemory;
     const problem = memoryProblem(huge, { bytes: 64 * 1024 ** 3, source: 'the cgroup limit in /sys/fs/cgroup/memory.max' }, false);
     assert.match(problem ?? '', /^Training needs about [\d.]+ GB for one batch of 32 with adam \(weights 149\.0\d GB, .*\), more than the 64\.00 GB available \(the cgroup limit in \/sys\/fs\/cgroup\/memory\.max\)\. .*--no-memory-check/);
+    const model = analyzeModel(modelText([{ type: 'Embedding', input_dim: 1000, output_dim: 8 }, { type: 'Bidirectional', layer: { type: 'GRU', units: 50_000 } }, { type: 'Dense', units: 1 }], {}, { shape: [20], dtype: 'int32' }));
+    assert.equal(model.trainingMemory.largest?.index, 1, 'the Bidirectional GRU holds most of it');
+    assert.match(memoryProblem(model.trainingMemory, { bytes: 1024 ** 3, source: 'x' }, false, model.layers) ?? '', /\. Most of it goes to layer 2 "bidirectional" \(Bidirectional, layer\.units 50,000\): [\d.]+ GB\. Use fewer units/);
     // A model that fits the machine but whose kernels would not fit a wasm32 memory.
     const wide = analyzeModel(modelText([{ type: 'LSTM', units: 1024 }, { type: 'Dense', units: 1 }], { training: { batch_size: 512 } }, { shape: [400, 8] })).trainingMemory;
     assert.ok(wide.kernelMemory > WASM32_MEMORY_BYTES);
