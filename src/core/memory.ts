@@ -110,7 +110,8 @@ export function estimateTrainingMemory(layers: LayerInfo[], settings: TrainingSe
       const inputs = 2 * B * T * features * 4; // x and dx
       const outputs = 2 * B * T * units * 4; // out and dy
       const weights = 2 * rnn.gates * units * (features + units + 1) * 4; // W, U, b and their gradients
-      largestCall = Math.max(largestCall, gateGradients + inputs + outputs + weights);
+      const partialSums = Math.min(3 * rnn.gates * units * (features + units) * 4, gateGradients); // of the weight gradients, over ranges of rows
+      largestCall = Math.max(largestCall, gateGradients + inputs + outputs + weights + partialSums);
     }
     const bytes = layerParams * 4 + layer.trainableParams * 4 * (1 + slots) + activations - activationsBefore;
     if (!largest || bytes > largest.bytes) largest = { index: layer.index, bytes };

@@ -83,7 +83,10 @@ interface CpuBackend {
 }
 
 const isValues = (v: unknown): v is Values => v instanceof Float32Array || v instanceof Int32Array || v instanceof Uint8Array;
-const holder = (a: Values) => [...memories].find((m) => m.holds(a));
+function holder(a: Values): KernelMemory | undefined {
+  for (const m of memories) if (m.holds(a)) return m; // runs on every tensor write and delete: no array
+  return undefined;
+}
 const watched = new WeakSet<object>();
 
 /**

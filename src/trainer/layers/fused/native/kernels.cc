@@ -171,9 +171,12 @@ static int clampParts(int threads) { return threads < 1 ? 1 : threads > kMaxPart
 static int panelsOf(int N) { return (N + isa().nr - 1) / isa().nr; }
 static size_t packedSize(int K, int N) { return (size_t)K * panelsOf(N) * isa().nr; }
 
-// Row ranges for the sequence loops: at least 8 rows per task. Returns the number of ranges.
+// Row ranges for the sequence loops: up to 4 per thread, at least 8 rows each. More ranges than
+// threads let the calling thread start at once and take over ranges a late-waking (or preempted)
+// worker has not begun: the recurrence has no step to wait at, so one slow thread delays the whole
+// pass by its last range only. Returns the number of ranges.
 static int rowCuts(const Host& h, int B, int* cuts) {
-  int parts = clampParts(h.threads);
+  int parts = clampParts(h.threads) * (h.threads > 1 ? 4 : 1);
   while (parts > 1 && B / parts < 8) parts--;
   splitRange(B, parts, isa().mr, cuts);
   return parts;
@@ -223,48 +226,52 @@ bool backward(const Host& h, const Config& c, Args a, const float* W, const floa
   float* dbParts = s.floats((size_t)parts * 2 * Gu);
   float* ws[kMaxParts];
   for (int i = 0; i < parts; i++) ws[i] = s.floats((size_t)(cuts[i + 1] - cuts[i]) * (2 * Gu + 3 * u));
-  // Weight-gradient products, each split into column-panel tasks.
+  // Weight-gradient products over K = B·T rows.
   struct Product {
     int M, N;
     const float* A;
     long lda;
     const float* B;
     long ldb;
-    float* C;
-    long ldc;
+    long at;  // offset of C in [dW; dU] (d + u rows of Gu)
   };
   Product products[3];
   int nProducts = 0;
   const float* Sprev = a.saved;  // section 0: the state before each step
   // SimpleRNN and LSTM: dW = Xᵀ·DZ and dU = Sᵀ·DZ read the same DZ: one combined product.
   const bool combined = c.kind != 1;
+  const long dUAt = (long)d * Gu;
   if (!combined) {
-    products[nProducts++] = {d, Gu, a.x, d, a.DZ, Gu, dW, Gu};
+    products[nProducts++] = {d, Gu, a.x, d, a.DZ, Gu, 0};
     if (c.resetAfter) {
-      products[nProducts++] = {u, 2 * u, Sprev, u, a.DZ, Gu, dU, Gu};
-      products[nProducts++] = {u, u, Sprev, u, a.DIH, u, dU + 2 * u, Gu};
+      products[nProducts++] = {u, 2 * u, Sprev, u, a.DZ, Gu, dUAt};
+      products[nProducts++] = {u, u, Sprev, u, a.DIH, u, dUAt + 2 * u};
     } else {
-      products[nProducts++] = {u, 2 * u, Sprev, u, a.DZ, Gu, dU, Gu};
-      products[nProducts++] = {u, u, a.RH, u, a.DZ + 2 * u, Gu, dU + 2 * u, Gu};
+      products[nProducts++] = {u, 2 * u, Sprev, u, a.DZ, Gu, dUAt};
+      products[nProducts++] = {u, u, a.RH, u, a.DZ + 2 * u, Gu, dUAt + 2 * u};
     }
-  } else {
-    products[nProducts++] = {d + u, Gu, nullptr, 0, a.DZ, Gu, nullptr, 0};  // dW and dU together (gemm_tn2)
   }
+  // Each product's K rows are split into kParts ranges, a number fixed by K alone (so the sums do
+  // not depend on the thread count): the first range writes dW and dU, the others partial sums
+  // that are added afterwards. Splitting K rather than C's columns packs each block of Xᵀ and Sᵀ
+  // once: with column splits every thread packed all of them, which for the few columns of a
+  // SimpleRNN cost as much as the product.
+  // The partial sums never take more memory than DZ (see src/core/memory.ts).
+  const long cSize = (long)(d + u) * Gu;
+  int kParts = BT >= 2048 ? 4 : BT >= 1024 ? 2 : 1;
+  while (kParts > 1 && (kParts - 1) * cSize > BT * Gu) kParts--;
+  float* partial = kParts > 1 ? s.floats((size_t)(kParts - 1) * cSize) : nullptr;
   struct Task {
-    int product, p0, p1;
+    int product, part;
     float* pack;
     float* packA;
   };
-  Task tasks[3 * (kMaxParts / 4)];
+  Task tasks[3 * 4];
   int nTasks = 0;
-  for (int i = 0; i < nProducts; i++) {
-    const int np = panelsOf(products[i].N);
-    const int chunks = np < threads ? np : threads;
-    int pc[kMaxParts + 1];
-    splitRange(np, chunks, 1, pc);
-    for (int j = 0; j < chunks; j++)
-      if (pc[j + 1] > pc[j]) tasks[nTasks++] = {i, pc[j], pc[j + 1], s.floats((size_t)256 * I.nr), s.floats((size_t)256 * (d + u + 2 * I.mr))};
-  }
+  for (int i = 0; i < (combined ? 1 : nProducts); i++)
+    for (int j = 0; j < kParts; j++) tasks[nTasks++] = {i, j, s.floats((size_t)256 * I.nr), s.floats((size_t)256 * (d + u + 2 * I.mr))};
+  int kr[5];
+  splitRange((int)BT, kParts, 64, kr);
   int xr[kMaxParts + 1];
   splitRange((int)BT, threads, 64, xr);
   if (!s.ok()) return false;
@@ -292,14 +299,24 @@ bool backward(const Host& h, const Config& c, Args a, const float* W, const floa
       db[j] = sum;
     }
   }
-  // 2. Weight gradients over all timesteps (split by column panels), and dx = DZ · Wᵀ (split by rows).
+  // 2. Weight gradients over all timesteps (split by rows of K), and dx = DZ · Wᵀ (split by rows).
   I.pack_b(W, Gu, true, Gu, d, WTp);
   auto products2 = [&](int i) {
     if (i < nTasks) {
       const Task& t = tasks[i];
-      const Product& p = products[t.product];
-      if (combined) I.gemm_tn2(d, a.x, d, dW, Gu, u, Sprev, u, dU, Gu, Gu, (int)BT, a.DZ, Gu, t.p0, t.p1, t.pack, t.packA);
-      else I.gemm_tn(p.M, p.N, (int)BT, p.A, p.lda, p.B, p.ldb, p.C, p.ldc, false, t.p0, t.p1, t.pack, t.packA);
+      const int k0 = kr[t.part], kb = kr[t.part + 1] - k0;
+      if (kb <= 0) return;
+      // [dW; dU] for the first range, else this range's partial sums (the same layout).
+      float* C = t.part == 0 ? nullptr : partial + (t.part - 1) * cSize;
+      float* dWc = C ? C : dW;
+      float* dUc = C ? C + dUAt : dU;
+      if (combined) {
+        I.gemm_tn2(d, a.x + (long)k0 * d, d, dWc, Gu, u, Sprev + (long)k0 * u, u, dUc, Gu, Gu, kb, a.DZ + (long)k0 * Gu, Gu, 0, panelsOf(Gu), t.pack, t.packA);
+      } else {
+        const Product& p = products[t.product];
+        float* out = p.at < dUAt ? dWc + p.at : dUc + (p.at - dUAt);
+        I.gemm_tn(p.M, p.N, kb, p.A + (long)k0 * p.lda, p.lda, p.B + (long)k0 * p.ldb, p.ldb, out, Gu, false, 0, panelsOf(p.N), t.pack, t.packA);
+      }
     } else {
       const int j = i - nTasks;
       const int r0 = xr[j], r1 = xr[j + 1];
@@ -307,6 +324,26 @@ bool backward(const Host& h, const Config& c, Args a, const float* W, const floa
     }
   };
   parallel(h, nTasks + threads, products2);
+  // 3. The partial sums, added in range order.
+  if (kParts > 1) {
+    const int parts = cSize >= 65536 ? threads : 1;
+    int cr[kMaxParts + 1];
+    splitRange((int)cSize, parts, 16, cr);
+    // Elements [e0, e1) of [dW; dU], of which `out` holds those from `base` on.
+    auto addRange = [&](float* out, long base, long e0, long e1) {
+      for (long e = e0; e < e1; e++) {
+        float sum = out[e - base];
+        for (int j = 0; j < kParts - 1; j++) sum += partial[j * cSize + e];
+        out[e - base] = sum;
+      }
+    };
+    auto add = [&](int i) {
+      const long e0 = cr[i], e1 = cr[i + 1], split = e0 > dUAt ? e0 : e1 < dUAt ? e1 : dUAt;
+      addRange(dW, 0, e0, split);
+      addRange(dU, dUAt, split, e1);
+    };
+    parallel(h, parts, add);
+  }
   return true;
 }
 
