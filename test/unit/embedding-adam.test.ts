@@ -114,5 +114,22 @@ for (const build of ['native', 'portable', 'simd128'] as const) {
       assertClose(m1, m2, 1e-6, 'first moments');
       assertClose(v1, v2, 1e-6, 'second moments');
     });
+
+    it("the bench's matrix product equals a plain one (sizes off the blocking, K over two blocks)", () => {
+      for (const [M, N, K] of [[70, 45, 300], [1, 1, 1], [130, 64, 256]]) {
+        const A = random(M * K, 5);
+        const Bm = random(K * N, 6);
+        const C = new Float32Array(M * N);
+        addon.matmul(A, Bm, C, M, N, K);
+        const expected = new Float32Array(M * N);
+        for (let i = 0; i < M; i++)
+          for (let j = 0; j < N; j++) {
+            let sum = 0;
+            for (let k = 0; k < K; k++) sum += A[i * K + k] * Bm[k * N + j];
+            expected[i * N + j] = sum;
+          }
+        assertClose(C, expected, 1e-5, `C (${M} x ${N} x ${K})`);
+      }
+    });
   });
 }

@@ -52,6 +52,8 @@ export interface FusedAddon {
   gather(table: Float32Array, ids: Int32Array, out: Float32Array, rowSize: number): number;
   scatterAdd(dy: Float32Array, ids: Int32Array, grad: Float32Array, rowSize: number): void;
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, alpha: number, beta1: number, beta2: number, epsilon: number): void;
+  /** C (M x N) = A (M x K) · B (K x N) with the kernels' own product on all threads: the bench's peak. */
+  matmul(A: Float32Array, B: Float32Array, C: Float32Array, M: number, N: number, K: number): void;
   /** Arrays the kernels use in place (the portable build copies any other array in and out). */
   memory: KernelMemory;
 }

@@ -41,6 +41,7 @@ interface Exports {
   gather(table: number, rows: number, ids: number, n: number, D: number, out: number): number;
   scatter_add(grad: number, rows: number, ids: number, n: number, D: number, dy: number): void;
   adam(w: number, g: number, m: number, v: number, out: number, n: number, alpha: number, beta1: number, beta2: number, epsilon: number): void;
+  matmul(M: number, N: number, K: number, A: number, B: number, C: number): number;
   run_task(task: number, ctx: number, i: number): void;
   set_stack(top: number): void;
   __heap_base: WebAssembly.Global;
@@ -316,6 +317,9 @@ export function loadWasmKernels(file: string, isa: string): FusedAddon {
     },
     adam(w, g, m, v, out, alpha, beta1, beta2, epsilon) {
       withArrays([w, g, m, v, out], 'i i io io o', (p) => k.adam(p[0], p[1], p[2], p[3], p[4], w.length, alpha, beta1, beta2, epsilon));
+    },
+    matmul(A, B, C, M, N, K) {
+      check(withArrays([A, B, C], 'i i o', (p) => k.matmul(M, N, K, p[0], p[1], p[2])), 'matmul');
     },
   };
 }

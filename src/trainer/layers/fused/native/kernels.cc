@@ -347,6 +347,37 @@ bool backward(const Host& h, const Config& c, Args a, const float* W, const floa
   return true;
 }
 
+bool matmul(const Host& h, int M, int N, int K, const float* A, const float* B, float* C) {
+  const Isa& I = isa();
+  // B packed in blocks of KC rows (each block's panels contiguous, as gemm_nn reads them); tasks
+  // of MC rows of C by a range of panels, over every block of K: A's block (MC x KC) and one panel
+  // of B's block (KC x NR) stay in cache.
+  const int KC = 256, MC = 64;
+  const int kBlocks = (K + KC - 1) / KC, np = panelsOf(N);
+  Scratch s(h);
+  float* Bp = s.floats(packedSize(K, N) + (size_t)kBlocks * I.nr);
+  if (!s.ok()) return false;
+  auto blockAt = [&](int kb) { return Bp + (size_t)kb * KC * np * I.nr; };
+  auto pack = [&](int kb) {
+    const int k0 = kb * KC, kc = K - k0 < KC ? K - k0 : KC;
+    I.pack_b(B + (long)k0 * N, N, false, kc, N, blockAt(kb));
+  };
+  parallel(h, kBlocks, pack);
+  const int rowTasks = (M + MC - 1) / MC, colParts = rowTasks >= 2 * h.threads ? 1 : 2 * h.threads;
+  int pc[kMaxParts + 1];
+  splitRange(np, colParts < np ? colParts : np, 1, pc);
+  const int cols = colParts < np ? colParts : np;
+  auto task = [&](int t) {
+    const int i0 = (t / cols) * MC, rows = M - i0 < MC ? M - i0 : MC, j = t % cols;
+    for (int kb = 0; kb < kBlocks; kb++) {
+      const int k0 = kb * KC, kc = K - k0 < KC ? K - k0 : KC;
+      I.gemm_nn(rows, N, kc, A + (long)i0 * K + k0, K, blockAt(kb), C + (long)i0 * N, N, kb > 0, pc[j], pc[j + 1]);
+    }
+  };
+  parallel(h, rowTasks * cols, task);
+  return true;
+}
+
 // Embedding lookups and the optimizer step: memory-bound loops over the large embedding table.
 
 long firstOutside(const int32_t* ids, size_t n, size_t rows) {

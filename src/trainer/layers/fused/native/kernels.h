@@ -75,6 +75,10 @@ void scatterAdd(const Host& h, float* grad, size_t rows, const int32_t* ids, siz
 // Keras 3's Adam step: m += (g - m)(1 - beta1); v += (g² - v)(1 - beta2); out = w - m·alpha / (√v + epsilon).
 void adam(const Host& h, const float* w, const float* g, float* m, float* v, float* out, size_t n, double alpha, double beta1, double beta2, double epsilon);
 
+// C (M x N) = A (M x K) · B (K x N), row-major, on all threads with the recurrent kernels' own
+// register-blocked product: the bench's measure of the peak those products can reach here.
+bool matmul(const Host& h, int M, int N, int K, const float* A, const float* B, float* C);
+
 // The instruction set the kernels run on ("avx512", "avx2", "generic", "wasm-simd128").
 const char* isaName();
 

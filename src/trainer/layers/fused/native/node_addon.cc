@@ -314,6 +314,21 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// matmul(A, B, C, M, N, K): C = A · B (row-major), for the bench.
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  float *A, *B, *C;
+  size_t an, bn, cn;
+  int32_t M, N, K;
+  if (!args(env, info, argv) || !anyArray(env, argv[0], napi_float32_array, &A, &an) || !anyArray(env, argv[1], napi_float32_array, &B, &bn) ||
+      !anyArray(env, argv[2], napi_float32_array, &C, &cn) || napi_get_value_int32(env, argv[3], &M) != napi_ok || napi_get_value_int32(env, argv[4], &N) != napi_ok ||
+      napi_get_value_int32(env, argv[5], &K) != napi_ok || M <= 0 || N <= 0 || K <= 0 || an != (size_t)M * K || bn != (size_t)K * N || cn != (size_t)M * N)
+    return fail(env, "matmul: arguments");
+  DenormalsOff here;
+  if (!rnnk::matmul(host(), M, N, K, A, B, C)) return fail(env, "matmul: out of memory");
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, name, threads;
   napi_create_object(env, &obj);
@@ -339,6 +354,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scatterAdd", nullptr, ScatterAdd, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

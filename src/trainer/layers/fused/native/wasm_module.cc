@@ -67,3 +67,5 @@ EXPORT("scatter_add") void scatter_add(float* grad, size_t rows, const int32_t* 
 EXPORT("adam") void adam(const float* w, const float* g, float* m, float* v, float* out, size_t n, double alpha, double beta1, double beta2, double epsilon) {
   rnnk::adam(host(), w, g, m, v, out, n, alpha, beta1, beta2, epsilon);
 }
+
+EXPORT("matmul") int matmul(int M, int N, int K, const float* A, const float* B, float* C) { return rnnk::matmul(host(), M, N, K, A, B, C) ? 0 : 2; }
