@@ -122,6 +122,7 @@ class Designer {
       this.save();
     });
     container.append(this.header, this.banners, this.tabs);
+    letTabHeadersWrap(this.tabs);
     this.layersRoot.appendChild(el('div', { class: 'placeholder', text: 'Waiting for the model…' }));
 
     attachNavigation(this.layersRoot, {
@@ -394,3 +395,18 @@ function legend(): HTMLElement {
 
 // The host's page has an empty `#app`; fall back to the body for any other page.
 new Designer(connectHost()).mount(document.getElementById('app') ?? document.body);
+
+/**
+ * vscode-tabs lays its headers out in one flex row that cannot shrink below their width, so in a
+ * narrow designer (a 350 px side panel) the last tabs fall past the edge, out of reach. Let the row
+ * wrap instead.
+ */
+function letTabHeadersWrap(tabs: HTMLElement): void {
+  void customElements.whenDefined('vscode-tabs').then(() => {
+    const root = tabs.shadowRoot;
+    if (!root) return;
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync('.tablist { min-width: 0; flex-wrap: wrap; }');
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  });
+}

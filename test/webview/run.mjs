@@ -1034,6 +1034,19 @@ test('compare at 350 px: one card per row, every word whole (no "Simp", no "Parâ
   await w.done();
 });
 
+test('every tab header within reach at 350 px', async () => {
+  const w = await open();
+  const p = w.page;
+  await p.setViewportSize({ width: 350, height: 700 });
+  await w.model(mistake);
+  const headers = await p.locator('vscode-tab-header').evaluateAll((hs) => hs.map((h) => ({ text: h.textContent.trim(), right: h.getBoundingClientRect().right, width: h.getBoundingClientRect().width })));
+  equal(headers.length, 6, 'tabs');
+  for (const h of headers) assert(h.width > 20 && h.right <= 350.5, `"${h.text}" reachable (right edge ${Math.round(h.right)}, width ${Math.round(h.width)})`);
+  await p.locator('vscode-tab-header.tab-compare').click();
+  await p.locator('.panel-compare').waitFor();
+  await w.done();
+});
+
 test('after an error the totals say they are partial and the layers after it say why they are unknown', async () => {
   const w = await open();
   await w.model(mistake);
