@@ -34,6 +34,10 @@ const READY = 6; // bit k: worker k is up
 const NEXT = 7; // the next task to take
 const DONE = 8; // DONE + k: the last job worker k finished
 const MAX_WORKERS = 16;
+// Workers, and the main thread waiting for them, spin this long (ms) before they sleep: the passes
+// of one kernel call follow each other within microseconds, and a sleeping thread takes tens of
+// microseconds to wake (more on a busy machine).
+const SPIN_MS = 0.05;
 
 interface Exports {
   forward(cfg: number, x: number, W: number, U: number, b: number, mask: number, out: number, saved: number): number;
@@ -58,6 +62,8 @@ k.set_stack(stackTop);
 let seen = Atomics.load(c, ${GEN});
 Atomics.or(c, ${READY}, 1 << id);
 for (;;) {
+  // Spin ${SPIN_MS * 1000} µs before sleeping (see SPIN_MS).
+  for (const until = performance.now() + ${SPIN_MS}; Atomics.load(c, ${GEN}) === seen && performance.now() < until; );
   Atomics.wait(c, ${GEN}, seen);
   seen = Atomics.load(c, ${GEN});
   if (!(Atomics.load(c, ${PARTICIPANTS}) & (1 << id))) continue;
@@ -219,6 +225,7 @@ export function loadWasmKernels(file: string, isa: string): FusedAddon {
       for (let i; (i = Atomics.add(control, NEXT, 1)) < n; ) k.run_task(task, ctx, i);
     } finally {
       for (const id of ids) {
+        for (const until = performance.now() + SPIN_MS; Atomics.load(control, DONE + id) !== gen && performance.now() < until; );
         let done: number;
         while ((done = Atomics.load(control, DONE + id)) !== gen) Atomics.wait(control, DONE + id, done);
       }

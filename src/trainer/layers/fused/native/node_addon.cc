@@ -15,6 +15,7 @@
 #include <node_api.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -82,6 +83,7 @@ class Pool {
     lock.unlock();
     cv_.notify_all();
     work();
+    spin([this] { return pending_.load() == 0; });
     lock.lock();
     done_.wait(lock, [this] { return pending_.load() == 0; });
     task_ = nullptr;
@@ -99,9 +101,22 @@ class Pool {
       }
     }
   }
+  // Waits up to 50 µs for `ready()` without sleeping: the passes of one kernel call follow each
+  // other within microseconds, and a thread asleep on a condition variable takes tens of
+  // microseconds to wake (more on a busy machine).
+  template <class Ready>
+  static void spin(Ready ready) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+    while (!ready() && std::chrono::steady_clock::now() < until) {
+#if defined(__x86_64__) || defined(__i386__)
+      _mm_pause();
+#endif
+    }
+  }
   void loop() {
     long seen = 0;
     for (;;) {
+      spin([&] { return generation_.load() != seen; });
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return generation_ != seen; });
       seen = generation_;
@@ -118,7 +133,7 @@ class Pool {
   TaskFn task_ = nullptr;
   void* ctx_ = nullptr;
   std::atomic<int> tasks_{0}, next_{0}, pending_{0};
-  long generation_ = 0;
+  std::atomic<long> generation_{0};
   bool stop_ = false;
 };
 
