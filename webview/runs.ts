@@ -92,7 +92,7 @@ export class RunsView {
 
     const metrics = testMetricEntries(run.testMetrics);
     const deleting = this.deleting.has(run.id);
-    const tags = [newest && 'newest', run.stoppedEarly && 'stopped early', run.cancelled && 'cancelled'].filter((t): t is string => !!t);
+    const tags = [newest && 'newest', run.stoppedEarly && 'stopped early', run.cancelled && 'cancelled', run.importedFrom && `imported from ${run.importedFrom}`].filter((t): t is string => !!t);
     const s = run.settings;
     const chips: [string, string][] = [
       ['cells', s.cells.join(', ') || '–'],

@@ -51,6 +51,9 @@ export async function importFile(file: string, kind?: ImportKind): Promise<FileI
   const source = await readImportSource(file);
   const record = source.record;
   const result: FileImportResult = importModel(source.text, kind ?? source.kind, record ? { data: record.data, training: record.training } : undefined);
+  if (source.kind === 'keras-archive-config' && !source.weights && result.modelText) {
+    result.notes = [...(result.notes ?? []), `${path.basename(file)} has no trained weights (no model.weights.h5 in the archive): only the architecture and settings were imported.`];
+  }
   if (source.weights && result.modelText) {
     if (record?.data) result.weights = { entry: source.weights, kerasFile: file };
     else result.notes = [...(result.notes ?? []), weightsLeftBehind(`${source.weights} in ${path.basename(file)}`, 'the archive does not record the data they were trained on (the train.py of a project exported by RNN Studio records it)')];

@@ -73,7 +73,7 @@ export async function importKerasWeights(job: { modelPath: string; modelText: st
     try {
       setKerasWeights(tf, model, weights);
     } catch (e) {
-      throw new UserError(`${where}: the weights do not match the model: ${(e as Error).message}`, where);
+      throw new UserError(`${where}: the trained weights do not match the model's architecture: ${(e as Error).message}`, where);
     }
     const names = compileModel(tf, model, file.compile);
     const batchSize = file.training?.batch_size ?? 32;
