@@ -1,12 +1,15 @@
 import * as hdf5 from 'jsfive';
+import { snakeCase } from '../core/shapes';
 import type { LayerInfo } from '../core/types';
 import { kerasWeightPaths, type KerasLayerWeights } from './layers/keras-weights';
 
 /**
  * The trained weights inside a Keras 3 `.keras` archive: `model.weights.h5`, which mirrors the
- * model's object tree (Keras 3 `saving_lib`, H5IOStore):
+ * model's object tree (Keras 3 `saving_lib`, H5IOStore). The groups of a model's layers are named by
+ * class, not by layer name: `to_snake_case(class)`, then `_1`, `_2`, ... for the next layers of the
+ * same class in the model (`_save_container_state`), whatever the layers are called.
  *
- *   layers/<layer name>/vars/0, 1, ...                    the layer's own variables, in creation order
+ *   layers/<lstm, lstm_1, ...>/vars/0, 1, ...             a layer's own variables, in creation order
  *   layers/<rnn>/cell/vars/...                            an RNN's cell (kernel, recurrent_kernel, bias)
  *   layers/<bidirectional>/forward_layer/cell/vars/...    then backward_layer/...
  *   layers/<time_distributed>/layer/vars/...              the wrapped layer
@@ -61,17 +64,23 @@ export function readKerasWeights(h5: Buffer, layers: LayerInfo[], where: string)
   }
   const root = file.get('layers');
   if (!isGroup(root)) throw new Error(`${where}: model.weights.h5 has no "layers" group, so it was not written by Keras 3.`);
-  const expectedNames = new Set(layers.map((l) => l.name));
-  const extra = root.keys.filter((k) => !expectedNames.has(k) && isGroup(root.get(k)) && variables(root.get(k) as hdf5.Group, k).length > 0);
-  if (extra.length) throw new Error(`${where}: model.weights.h5 has weights for ${extra.map((n) => `"${n}"`).join(', ')}, which the model has no layer for.`);
+  const used = new Map<string, number>();
+  const keys = layers.map((layer) => {
+    const base = snakeCase(layer.type);
+    const n = used.get(base);
+    used.set(base, n === undefined ? 0 : n + 1);
+    return n === undefined ? base : `${base}_${n + 1}`;
+  });
+  const extra = root.keys.filter((k) => !keys.includes(k) && isGroup(root.get(k)) && variables(root.get(k) as hdf5.Group, k).length > 0);
+  if (extra.length) throw new Error(`${where}: model.weights.h5 has weights under ${extra.map((n) => `layers/${n}`).join(', ')}, which the model has no layer for.`);
   const result: KerasLayerWeights[] = [];
-  for (const layer of layers) {
+  for (const [i, layer] of layers.entries()) {
     const paths = kerasWeightPaths(layer);
-    const group = root.get(layer.name);
-    const found = isGroup(group) ? variables(group, `layers/${layer.name}`) : [];
+    const group = root.get(keys[i]);
+    const found = isGroup(group) ? variables(group, `layers/${keys[i]}`) : [];
     if (found.length !== paths.length) {
       const had = found.length ? found.map((v) => `${v.path} ${shape(v.shape)}`).join(', ') : 'none';
-      throw new Error(`${where}: layer "${layer.name}" (${layer.type}) needs ${paths.length} weight${paths.length === 1 ? '' : 's'} (${paths.map((p) => p.split('/').slice(1).join('/')).join(', ') || 'none'}); model.weights.h5 has ${had}.`);
+      throw new Error(`${where}: layer "${layer.name}" (${layer.type}) needs ${paths.length} weight${paths.length === 1 ? '' : 's'} (${paths.map((p) => p.split('/').slice(1).join('/')).join(', ') || 'none'}); model.weights.h5 has ${had} under layers/${keys[i]}.`);
     }
     if (paths.length === 0) continue;
     result.push({ name: layer.name, weights: found.map((v, i) => ({ name: paths[i].split('/').pop()!, path: paths[i], shape: v.shape, value: v.value })) });
