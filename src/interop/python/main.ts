@@ -337,9 +337,14 @@ def record_training(path, max_samples, history, metrics, preprocessor):
     import rebuilds the same splits and evaluates the imported weights on the same test samples."""
     import zipfile
 
+    # Data paths relative to the saved file's folder, as a model file beside it reads them.
+    data = dict(DATA)
+    for key in ("path", "test_path"):
+        if data.get(key) and data.get("source") != "builtin":
+            data[key] = os.path.relpath(resolve(data[key]), os.path.dirname(os.path.abspath(path))).replace(os.sep, "/")
     record = {
         "format": "rnn-studio-keras-training",
-        "data": DATA,
+        "data": data,
         "training": {k: v for k, v in TRAINING.items() if v is not None},
         "max_samples": max_samples,
         "seed": SEED,
