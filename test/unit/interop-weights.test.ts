@@ -78,6 +78,48 @@ for path, ids in json.loads(sys.argv[1]).items():
     print(json.dumps({"path": path, "outputs": model.predict(np.array(ids, dtype="int32"), verbose=0).tolist()}))
 `;
 
+const fixtures = path.join(repoRoot, 'test', 'fixtures', 'interop', 'special');
+
+describe('import of a .keras file with its trained weights (a fixture saved by train.py; no Python needed)', () => {
+  it('writes the model with its data section and a run beside it that evaluates to the test metrics Keras printed', async () => {
+    const dir = path.join(work, 'fixture');
+    mkdirSync(dir, { recursive: true });
+    const keras = path.join(dir, 'lrm.keras');
+    writeFileSync(keras, readFileSync(path.join(fixtures, 'long-range-memory-trained.keras')));
+    const imported = await run(process.execPath, [cli, 'import', 'lrm.keras'], { cwd: dir });
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(readFileSync(path.join(dir, 'lrm.rnn.json'), 'utf8'), /"data": \{ "kind": "text", "source": "builtin", "dataset": "long_range_memory"/);
+    const runDir = path.join(dir, /Wrote (runs\/long-range-memory\/\S+)\//.exec(imported.stderr)?.[1] ?? 'no run');
+    const metrics = JSON.parse(readFileSync(path.join(runDir, 'metrics.json'), 'utf8'));
+    assert.equal(metrics.importedFrom, keras);
+    assert.equal(metrics.maxSamples, 256);
+    const evaluated = await trainer<{ metrics: Record<string, number> }>({ type: 'evaluate', runDir });
+    for (const k of ['loss', 'accuracy']) assert.ok(Math.abs(evaluated.metrics[k] - metrics.kerasTestMetrics[k]) <= 1e-3, `${k}: Keras ${metrics.kerasTestMetrics[k]}, the imported run ${evaluated.metrics[k]}`);
+
+    const without = await run(process.execPath, [cli, 'import', 'lrm.keras', '--out', 'only-model.rnn.json', '--no-weights'], { cwd: dir });
+    assert.equal(without.code, 0, without.stderr);
+    assert.doesNotMatch(without.stderr, /runs\//, '--no-weights: no run');
+    const toStdout = await run(process.execPath, [cli, 'import', 'lrm.keras', '--out', '-'], { cwd: dir });
+    assert.match(toStdout.stderr, /note: the trained weights \(model\.weights\.h5 in lrm\.keras\) were not imported: a run folder goes beside the model file, and --out - writes none/);
+  });
+});
+
+/** From one .keras: mismatch.keras (its LSTM with 3 units instead of 6) and noweights.keras (no model.weights.h5). */
+const BREAK = String.raw`
+import json, sys, zipfile
+
+source, out = zipfile.ZipFile(sys.argv[1]), sys.argv[2]
+config = json.loads(source.read("config.json"))
+for layer in config["config"]["layers"]:
+    if layer["class_name"] == "LSTM":
+        layer["config"]["units"] = 3
+for name, skip, replace in (("mismatch", None, "config.json"), ("noweights", "model.weights.h5", None)):
+    with zipfile.ZipFile(f"{out}/{name}.keras", "w") as z:
+        for entry in source.namelist():
+            if entry != skip:
+                z.writestr(entry, json.dumps(config) if entry == replace else source.read(entry))
+`;
+
 describe('import of a .keras file with its trained weights, against Keras 3', () => {
   it('Embedding -> LSTM -> Dense and Embedding -> Bidirectional(GRU) -> Dense: the imported run predicts what Keras predicts (1e-4)', async (t) => {
     const py = await python(t);
@@ -121,6 +163,18 @@ describe('import of a .keras file with its trained weights, against Keras 3', ()
       // Known weights, not a model that happens to predict 0.5 for everything.
       assert.ok(Math.max(...theirs) - Math.min(...theirs) > 1e-3, `${path.basename(file)}: the inputs give different outputs`);
     }
+
+    // The same archive with a model whose LSTM has other units, and one without weights: said, no run, no stack trace.
+    const lstm = path.join(work, 'lstm', 'lstm.keras');
+    const broken = await run(py, ['-c', BREAK, lstm, path.join(work, 'lstm')]);
+    assert.equal(broken.code, 0, broken.stderr.slice(-3000));
+    const mismatch = await run(process.execPath, [cli, 'import', 'mismatch.keras'], { cwd: path.join(work, 'lstm') });
+    assert.equal(mismatch.code, 1);
+    assert.match(mismatch.stderr, /mismatch\.keras: the trained weights do not match the model's architecture: Layer "lstm": weight 0 \(lstm\/lstm_cell\/kernel\) is \(8, 24\) in the file, but the model expects \(8, 12\)\./);
+    assert.doesNotMatch(mismatch.stderr, /\n\s+at /, 'no stack trace');
+    const none = await run(process.execPath, [cli, 'import', 'noweights.keras'], { cwd: path.join(work, 'lstm') });
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stderr, /note: noweights\.keras has no trained weights \(no model\.weights\.h5 in the archive\): only the architecture and settings were imported\./);
   });
 
   it('the spam example, trained one epoch by its exported train.py: the imported run evaluates to the test metrics Keras printed (1e-3) and shows the memory view', async (t) => {
