@@ -92,7 +92,7 @@ export class RunsView {
 
     const metrics = testMetricEntries(run.testMetrics);
     const deleting = this.deleting.has(run.id);
-    const tags = [newest && 'newest', run.stoppedEarly && 'stopped early', run.cancelled && 'cancelled'].filter((t): t is string => !!t);
+    const tags = [newest && 'newest', run.stoppedEarly && 'stopped early', run.cancelled && 'cancelled', run.importedFrom && 'imported'].filter((t): t is string => !!t);
     const s = run.settings;
     const chips: [string, string][] = [
       ['cells', s.cells.join(', ') || '–'],
@@ -113,7 +113,7 @@ export class RunsView {
         box,
         el('span', { class: 'run-date', text: formatDate(run.date) }),
         el('span', { class: 'run-epochs', text: describeEpochs(run) }),
-        ...tags.map((t) => el('span', { class: ['run-tag', `tag-${t.replace(' ', '-')}`], text: t })),
+        ...tags.map((t) => el('span', { class: ['run-tag', `tag-${t.replace(' ', '-')}`], text: t, attrs: { title: t === 'imported' ? `Trained in Keras, imported from ${run.importedFrom}` : undefined } })),
         el('span', { class: 'spacer' }),
         deleting ? el('span', { class: 'run-deleting', text: 'Deleting…' }) : this.actionsFor(run),
       ),

@@ -114,6 +114,7 @@ function readRun(x: unknown): RunInfo | undefined {
     backend: str(x.backend) ?? '',
     samplesPerSecond: num(x.samplesPerSecond) ?? 0,
     durationMs: num(x.durationMs) ?? 0,
+    importedFrom: str(x.importedFrom),
     settings: {
       cells: list(s.cells, str, 100),
       params: count(s.params) ?? 0,

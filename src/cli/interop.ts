@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import { defaultImportPath, defaultProjectDir, exportKerasProject, importFile, InteropFileError, type ImportKind } from '../interop';
+import { formatLogs, type TrainerJob, type TrainerResult } from '../runner/trainerProcess';
 import type { Output } from './main';
 
 /**
@@ -15,10 +17,12 @@ export const INTEROP_USAGE = `  export keras FILE [--run RUN_DIR] [--out DIR] [-
                            training in one process or on several workers), requirements.txt,
                            README.md, the data in data/ and, with --run, the run's trained weights
                            and settings in run/; default out: FILE's name with -keras
-  import FILE [--out X.rnn.json] [--kind keras-json|keras-archive-config|tfjs] [--force]
+  import FILE [--out X.rnn.json] [--kind keras-json|keras-archive-config|tfjs] [--no-weights] [--force]
                            a .rnn.json from a Keras model JSON (model.to_json()), a .keras
                            archive or a TF.js model.json; default out: FILE's name .rnn.json
-                           (--out - writes it to standard output)`;
+                           (--out - writes it to standard output). A .keras file saved by an
+                           exported project's train.py brings its trained weights as a run
+                           beside the model file (runs/NAME/TIME/), unless --no-weights`;
 
 function parse(args: string[], valued: string[], flags: string[]): { values: Record<string, string>; flags: Set<string>; rest: string[]; bad?: string } {
   const values: Record<string, string> = {};
@@ -88,8 +92,11 @@ export async function exportCommand(args: string[], io: Output): Promise<number>
 
 const KINDS: ImportKind[] = ['keras-json', 'keras-archive-config', 'tfjs'];
 
-export async function importCommand(args: string[], io: Output): Promise<number> {
-  const { values, flags, rest, bad } = parse(args, ['out', 'kind'], ['force']);
+/** Runs a trainer job for the CLI (progress on stderr); a number is the exit code of a failure it reported. */
+export type RunTrainerJob = (job: TrainerJob, io: Output) => Promise<TrainerResult | number>;
+
+export async function importCommand(args: string[], io: Output, runJob?: RunTrainerJob): Promise<number> {
+  const { values, flags, rest, bad } = parse(args, ['out', 'kind'], ['force', 'no-weights']);
   if (bad || rest.length !== 1) {
     io.err(bad ? `rnn-studio: unknown or incomplete option ${bad}` : 'rnn-studio: import takes one file.');
     io.err(`Usage:\n${INTEROP_USAGE}`);
@@ -108,5 +115,19 @@ export async function importCommand(args: string[], io: Output): Promise<number>
   const out = values.out ?? defaultImportPath(file);
   if (!(await write(out, result.modelText, flags.has('force'), io))) return 2;
   if (out !== '-') io.err(`Wrote ${out}`);
-  return result.diagnostics.length ? 1 : 0;
+  let code = result.diagnostics.length ? 1 : 0;
+  if (result.weights && !flags.has('no-weights')) {
+    const what = `the trained weights (${result.weights.entry} in ${path.basename(file)})`;
+    if (out === '-' || !runJob) io.err(`${file}: note: ${what} were not imported: a run folder goes beside the model file, and --out - writes none.`);
+    else {
+      const done = await runJob({ type: 'importWeights', modelPath: path.resolve(out), modelText: result.modelText, kerasFile: path.resolve(file) }, io);
+      if (typeof done === 'number') return Math.max(code, 1);
+      if (done.type !== 'weightsImported') return 1;
+      for (const n of done.notes) io.err(`${file}: note: ${n}`);
+      const runDir = path.relative(process.cwd(), done.runDir) || done.runDir;
+      io.err(`Wrote ${runDir}/ with ${what}, imported from ${file}${done.testMetrics ? `; test: ${formatLogs(done.testMetrics)}` : ''}${done.kerasTestMetrics ? ` (Keras printed ${formatLogs(done.kerasTestMetrics)})` : ''}`);
+      if (done.notes.length) code = Math.max(code, 1);
+    }
+  }
+  return code;
 }

@@ -47,7 +47,7 @@ const COMMANDS: Record<string, Command> = {
   evaluate: { describe: 'evaluate a run', run: evaluateCommand },
   predict: { describe: 'predict with a run', run: predictCommand },
   export: { describe: 'export to Keras', run: exportCommand },
-  import: { describe: 'import a Keras or TF.js model', run: importCommand },
+  import: { describe: 'import a Keras or TF.js model', run: (args, io) => importCommand(args, io, runJob) },
 };
 
 export async function main(argv: string[], io: Output = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {

@@ -274,10 +274,26 @@ export const COMMANDS: Record<string, Handler> = {
       await vscode.workspace.fs.writeFile(destination, Buffer.from(result.modelText));
       await vscode.window.showTextDocument(destination);
       for (const d of result.diagnostics) ctx.output.appendLine(`import: ${d}`);
-      for (const n of result.notes ?? []) ctx.output.appendLine(`import: ${n}`);
+      const notes = [...(result.notes ?? [])];
+      // The archive's trained weights become a run beside the model file (a trainer job: TensorFlow saves it).
+      let runDir: string | undefined;
+      if (result.weights) {
+        const job = { type: 'importWeights', modelPath: destination.fsPath, modelText: result.modelText, kerasFile: from.fsPath } as const;
+        const title = `RNN Studio: importing the trained weights of ${path.basename(from.fsPath)}`;
+        const done = await reported(Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, () => ctx.training.run(job))));
+        if (done?.type === 'weightsImported') {
+          runDir = done.runDir;
+          notes.push(...done.notes);
+          const test = done.testMetrics ? `; test: ${formatLogs(done.testMetrics)}` : '';
+          const keras = done.kerasTestMetrics ? ` (Keras printed ${formatLogs(done.kerasTestMetrics)})` : '';
+          ctx.output.appendLine(`import: the trained weights (${result.weights.entry}) are the run ${path.relative(path.dirname(destination.fsPath), runDir)}${test}${keras}.`);
+        }
+      }
+      for (const n of notes) ctx.output.appendLine(`import: ${n}`);
       if (result.diagnostics.length) void vscode.window.showWarningMessage(`RNN Studio: imported with ${result.diagnostics.length} note(s): ${result.diagnostics[0]}`);
-      else if (result.notes?.length) void vscode.window.showInformationMessage(`RNN Studio: ${result.notes[0]}`);
-      return { uri: destination, diagnostics: result.diagnostics };
+      else if (notes.length) void vscode.window.showInformationMessage(`RNN Studio: ${notes[0]}`);
+      else if (runDir) void vscode.window.showInformationMessage(`RNN Studio: imported ${path.basename(from.fsPath)} with its trained weights, as the run ${path.basename(runDir)} (Evaluate, Predict and the memory view use it).`);
+      return { uri: destination, diagnostics: result.diagnostics, runDir };
     } catch (e) {
       void vscode.window.showErrorMessage(`RNN Studio: cannot import ${path.basename(from.fsPath)}: ${(e as Error).message}`);
       return undefined;

@@ -3,7 +3,7 @@ import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { exportKeras, type ExportKerasResult } from './exportKeras';
 import { importModel, weightsLeftBehind, type ImportKind, type ImportResult } from './importModel';
-import { readZipEntry, zipEntries } from './zip';
+import { readKerasArchive, type KerasArchive, type KerasTrainingRecord } from './kerasArchive';
 
 /**
  * The file side of Keras interop, for the CLI and the extension: reading a `.keras` archive or a
@@ -12,8 +12,8 @@ import { readZipEntry, zipEntries } from './zip';
 
 export class InteropFileError extends Error {}
 
-/** What to import from a file: a `.keras` archive's config.json, or the JSON file itself. */
-export async function readImportSource(file: string): Promise<{ text: string; kind?: ImportKind; weights?: string }> {
+/** What to import from a file: a `.keras` archive's config.json (with its weights and training record), or the JSON file itself. */
+export async function readImportSource(file: string): Promise<{ text: string; kind?: ImportKind; weights?: string; record?: KerasTrainingRecord }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -21,24 +21,43 @@ export async function readImportSource(file: string): Promise<{ text: string; ki
     throw new InteropFileError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   if (bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50) {
-    let config: Buffer | undefined;
+    let archive: KerasArchive;
     try {
-      config = readZipEntry(bytes, 'config.json');
+      archive = readKerasArchive(bytes);
     } catch (e) {
       throw new InteropFileError(`${file}: ${(e as Error).message}`);
     }
-    if (!config) throw new InteropFileError(`${file} is a ZIP archive without config.json, so not a Keras 3 .keras file.`);
-    const weights = zipEntries(bytes).find((e) => /\.h5$/.test(e.name))?.name;
-    return { text: config.toString('utf8'), kind: 'keras-archive-config', weights };
+    if (!archive.config) throw new InteropFileError(`${file} is a ZIP archive without config.json, so not a Keras 3 .keras file.`);
+    return { text: archive.config.toString('utf8'), kind: 'keras-archive-config', weights: archive.weightsEntry, record: archive.record };
   }
   if (/\.(h5|hdf5)$/i.test(file)) throw new InteropFileError(`${file}: HDF5 (.h5) models cannot be read; in Python, save the model as .keras or write model.to_json() to a file.`);
   return { text: bytes.toString('utf8').replace(/^\ufeff/, '') };
 }
 
-export async function importFile(file: string, kind?: ImportKind): Promise<ImportResult> {
+export interface FileImportResult extends ImportResult {
+  /**
+   * The archive's trained weights, to import as a run of the new model file (a trainer job,
+   * `importWeights`): set when the archive has weights and records the data they were trained on.
+   */
+  weights?: { entry: string; kerasFile: string };
+}
+
+/**
+ * Imports a model file. A `.keras` archive saved by an exported project's train.py records its
+ * data and training settings (rnn-studio.json): they become the model's `data` and `training`
+ * sections, and its weights can become a run. Other archives' weights are said to stay behind.
+ */
+export async function importFile(file: string, kind?: ImportKind): Promise<FileImportResult> {
   const source = await readImportSource(file);
-  const result = importModel(source.text, kind ?? source.kind);
-  if (source.weights && result.modelText) result.notes = [...(result.notes ?? []), weightsLeftBehind(`${source.weights} in ${path.basename(file)}`)];
+  const record = source.record;
+  const result: FileImportResult = importModel(source.text, kind ?? source.kind, record ? { data: record.data, training: record.training } : undefined);
+  if (source.kind === 'keras-archive-config' && !source.weights && result.modelText) {
+    result.notes = [...(result.notes ?? []), `${path.basename(file)} has no trained weights (no model.weights.h5 in the archive): only the architecture and settings were imported.`];
+  }
+  if (source.weights && result.modelText) {
+    if (record?.data) result.weights = { entry: source.weights, kerasFile: file };
+    else result.notes = [...(result.notes ?? []), weightsLeftBehind(`${source.weights} in ${path.basename(file)}`, 'the archive does not record the data they were trained on (the train.py of a project exported by RNN Studio records it)')];
+  }
   return result;
 }
 

@@ -55,7 +55,11 @@ class Importer {
   }
 }
 
-export function importModel(input: string, kind?: ImportKind): ImportResult {
+/**
+ * `sections`: the model file's `data` and `training` when the input comes with them (a `.keras`
+ * archive saved by an exported project records them), written as they are.
+ */
+export function importModel(input: string, kind?: ImportKind, sections?: { data?: unknown; training?: unknown }): ImportResult {
   const imp = new Importer();
   // Before parsing: the importer walks the tree recursively.
   const deep = deepSpans(input, MAX_NESTING)[0];
@@ -151,6 +155,8 @@ export function importModel(input: string, kind?: ImportKind): ImportResult {
   for (const [k, v] of Object.entries(model)) props.push(`  ${JSON.stringify(k)}: ${inlineJson(v)}`);
   props.push(`  "layers": [\n${layers.map((l) => `    ${inlineJson(l)}`).join(',\n')}\n  ]`);
   if (compile && Object.keys(compile).length) props.push(`  "compile": ${inlineJson(compile)}`);
+  if (isObject(sections?.data)) props.push(`  "data": ${inlineJson(sections.data)}`);
+  if (isObject(sections?.training) && Object.keys(sections.training).length) props.push(`  "training": ${inlineJson(sections.training)}`);
   lines.push(props.join(',\n'));
   lines.push('}');
   const weightsNote = !ownRun && Array.isArray(root.weightsManifest) && root.weightsManifest.length > 0 ? [weightsLeftBehind('weightsManifest')] : [];
@@ -583,9 +589,9 @@ function convertLayer(entry: LayerEntry, index: number, imp: Importer, wrapper?:
   return orderKeys(layer, props);
 }
 
-/** The sentence for trained weights an import does not carry over. */
-export function weightsLeftBehind(what: string): string {
-  return `The trained weights (${what}) were not imported: the .rnn.json holds the architecture and settings, and RNN Studio trains it afresh.`;
+/** The sentence for trained weights an import does not carry over, and why. */
+export function weightsLeftBehind(what: string, why = 'the .rnn.json holds the architecture and settings, and RNN Studio trains it afresh'): string {
+  return `The trained weights (${what}) were not imported: ${why}.`;
 }
 
 /** Keras 3 writes the backward copy of a Bidirectional; it must mirror the forward one. */

@@ -4,5 +4,5 @@
  */
 export { exportKeras, kerasModelCode, py, REQUIREMENTS, type DataCopy, type ExportKerasOptions, type ExportKerasResult } from './exportKeras';
 export { importModel, type ImportKind, type ImportResult } from './importModel';
-export { defaultImportPath, defaultProjectDir, exportKerasProject, importFile, InteropFileError, packageRoot, readImportSource, type ExportFileOptions, type ExportProjectResult } from './files';
+export { defaultImportPath, defaultProjectDir, exportKerasProject, importFile, InteropFileError, packageRoot, readImportSource, type ExportFileOptions, type ExportProjectResult, type FileImportResult } from './files';
 export { readZipEntry, zipEntries } from './zip';

@@ -25,6 +25,11 @@ export type ToTrainerMessage =
   | { type: 'predict'; runDir: string; texts?: string[]; seriesFile?: string }
   /** What the RNN remembers: hidden states over time for a text or test sample; for series, the test range. */
   | { type: 'inspect'; runDir: string; text?: string; sample?: number }
+  /**
+   * The trained weights of a `.keras` archive as a run of the model `modelText` (imported from it and
+   * saved at `modelPath`): the run folder goes beside the model file, as a trained run's would.
+   */
+  | { type: 'importWeights'; modelPath: string; modelText: string; kerasFile: string }
   /** Stop after the current batch; the run keeps the best weights so far. */
   | { type: 'cancel' };
 
@@ -69,6 +74,8 @@ export type FromTrainerMessage =
   | { type: 'evaluated'; runDir: string; metrics: Logs }
   | { type: 'predicted'; runDir: string; predictions: Prediction[] }
   | { type: 'inspected'; runDir: string; result: MemoryResult }
+  /** `testMetrics`: the run evaluated here on its test split; `kerasTestMetrics`: what Keras printed for it. */
+  | { type: 'weightsImported'; runDir: string; testMetrics?: Logs; kerasTestMetrics?: Logs; notes: string[] }
   /** Something went wrong; `file`/`line` locate bad data. The process exits after sending it. */
   | { type: 'error'; message: string; file?: string; line?: number };
 
@@ -95,6 +102,8 @@ export function isToTrainerMessage(x: unknown): x is ToTrainerMessage {
       return isString(x.runDir) && (x.texts === undefined || (Array.isArray(x.texts) && x.texts.every(isString))) && (x.seriesFile === undefined || isString(x.seriesFile));
     case 'inspect':
       return isString(x.runDir) && (x.text === undefined || isString(x.text)) && (x.sample === undefined || isCount(x.sample));
+    case 'importWeights':
+      return isString(x.modelPath) && isString(x.modelText) && isString(x.kerasFile);
     case 'cancel':
       return true;
     default:
@@ -123,6 +132,8 @@ export function isFromTrainerMessage(x: unknown): x is FromTrainerMessage {
       return isString(x.runDir) && Array.isArray(x.predictions);
     case 'inspected':
       return isString(x.runDir) && isObject(x.result) && (x.result.kind === 'text' || x.result.kind === 'series');
+    case 'weightsImported':
+      return isString(x.runDir) && (x.testMetrics === undefined || isLogs(x.testMetrics)) && (x.kerasTestMetrics === undefined || isLogs(x.kerasTestMetrics)) && Array.isArray(x.notes) && x.notes.every(isString);
     case 'error':
       return isString(x.message);
     default:

@@ -47,6 +47,8 @@ export interface RunInfo
   /** The folder name under runs/<model>/ (a timestamp). */
   id: string;
   date: string;
+  /** The `.keras` file (its name) whose trained weights this run holds: imported, not trained by RNN Studio. */
+  importedFrom?: string;
   /** The settings that matter when comparing runs. */
   settings: { cells: string[]; params: number; optimizer: string; learningRate: number; batchSize: number; loss: string };
 }

@@ -58,6 +58,8 @@ export function runFolderProblem(runDir: string): string | undefined {
 
 interface MetricsFile {
   epochs: number;
+  /** The `.keras` file a run was imported from (`rnn-studio import`). */
+  importedFrom?: string;
   bestEpoch?: number;
   stoppedEarly: boolean;
   cancelled: boolean;
@@ -97,6 +99,7 @@ export async function listRuns(root: string): Promise<RunInfo[]> {
             backend: metrics.backend,
             samplesPerSecond: metrics.samplesPerSecond,
             durationMs: metrics.durationMs,
+            importedFrom: metrics.importedFrom ? path.basename(metrics.importedFrom) : undefined,
             settings: {
               cells: analysis.layers.flatMap((l) => (isRecurrentType(l.type) ? [l.type] : l.inner && isRecurrentType(l.inner.type) ? [`Bidirectional(${l.inner.type})`] : [])),
               params: analysis.totalParams,

@@ -10,7 +10,7 @@ import { isFromTrainerMessage, type FromTrainerMessage, type Logs, type ToTraine
  */
 
 export type TrainerJob = Exclude<ToTrainerMessage, { type: 'cancel' }>;
-export type TrainerResult = Extract<FromTrainerMessage, { type: 'done' | 'evaluated' | 'predicted' | 'inspected' }>;
+export type TrainerResult = Extract<FromTrainerMessage, { type: 'done' | 'evaluated' | 'predicted' | 'inspected' | 'weightsImported' }>;
 
 export class TrainerError extends Error {
   constructor(
@@ -100,7 +100,7 @@ export function startTrainer(job: TrainerJob, options: StartOptions): TrainerHan
         const missing = message.message.startsWith('The trainer failed:') ? moduleNotFoundMessage(message.message) : undefined;
         settle(() => reject(new TrainerError(missing ?? message.message, message.file, message.line)));
       }
-      else if (message.type === 'done' || message.type === 'evaluated' || message.type === 'predicted' || message.type === 'inspected') settle(() => resolve(message));
+      else if (message.type === 'done' || message.type === 'evaluated' || message.type === 'predicted' || message.type === 'inspected' || message.type === 'weightsImported') settle(() => resolve(message));
     });
     child.on('error', (e) => settle(() => reject(new TrainerError(`The trainer could not start: ${e.message}`, undefined, undefined, true))));
     child.on('exit', (code, signal) => {

@@ -1,6 +1,7 @@
 import { isToTrainerMessage, type FromTrainerMessage, type ToTrainerMessage } from '../protocol/trainer';
 import { loadBackend } from './backend';
 import { evaluateRun, predictRun } from './inference';
+import { importKerasWeights } from './importWeights';
 import { inspectRun } from './inspect';
 import { removePartialRuns } from './runFolder';
 import { train, UserError } from './train';
@@ -65,6 +66,9 @@ async function run(job: Exclude<ToTrainerMessage, { type: 'cancel' }>): Promise<
       return;
     case 'inspect':
       send({ type: 'inspected', runDir: job.runDir, result: await inspectRun(backend, job.runDir, job.text, job.sample) });
+      return;
+    case 'importWeights':
+      send({ type: 'weightsImported', ...(await importKerasWeights(job, backend)) });
       return;
   }
 }

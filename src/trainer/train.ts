@@ -91,7 +91,7 @@ export function compileModel(tf: Tf, model: tfType.LayersModel, compile: ModelFi
   return ['loss', ...metrics];
 }
 
-function tensor(tf: Tf, m: Matrix): tfType.Tensor {
+export function tensor(tf: Tf, m: Matrix): tfType.Tensor {
   return tf.tensor(m.data, m.shape, m.data instanceof Int32Array ? 'int32' : 'float32');
 }
 
@@ -105,7 +105,7 @@ function named(names: string[], values: number | number[], prefix = ''): Logs {
   return Object.fromEntries(list.map((v, i) => [`${prefix}${names[i]}`, v]));
 }
 
-async function evaluateOn(model: tfType.LayersModel, split: Tensors, names: string[], batchSize: number, prefix = ''): Promise<Logs> {
+export async function evaluateOn(model: tfType.LayersModel, split: Tensors, names: string[], batchSize: number, prefix = ''): Promise<Logs> {
   const result = model.evaluate(split.x, split.y, { batchSize }) as tfType.Scalar | tfType.Scalar[];
   const scalars = Array.isArray(result) ? result : [result];
   const values = await Promise.all(scalars.map(async (s) => (await s.data())[0]));
@@ -345,7 +345,7 @@ function checkMemory(job: TrainJob, analysis: ModelAnalysis, file: ModelFile, ba
 }
 
 /** A forecaster's test MAE back in the target's own units (degrees, not z-scores). */
-async function originalUnitsMae(tf: Tf, model: tfType.LayersModel, test: Tensors, data: PreparedData): Promise<Logs> {
+export async function originalUnitsMae(tf: Tf, model: tfType.LayersModel, test: Tensors, data: PreparedData): Promise<Logs> {
   const predicted = tf.tidy(() => model.predict(test.x) as tfType.Tensor);
   const [p, y] = [await predicted.data(), await test.y.data()];
   predicted.dispose();

@@ -1,5 +1,6 @@
 /// <reference types="mocha" />
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { api, closeAll, codeOf, openExample, openModel, ours, typeOver, waitFor, workspaceUri } from './util';
 
@@ -275,6 +276,18 @@ describe('Keras interop commands', () => {
     assert.equal(result.uri.toString(), target.toString());
     const rnn = await api();
     await waitFor('the imported model to be analysed', () => rnn.statusBarText().includes('727,745 params'));
+  });
+
+  it('Import of a .keras file saved by an exported train.py brings its trained weights as a run beside the model', async () => {
+    const fixture = vscode.Uri.file(`${process.env.RNN_STUDIO_REPO}/test/fixtures/interop/special/long-range-memory-trained.keras`);
+    const target = workspaceUri('scratch', `imported-${Date.now()}`, 'lrm.rnn.json');
+    const result = await vscode.commands.executeCommand<{ uri: vscode.Uri; diagnostics: string[]; runDir?: string }>('rnnStudio.importModel', fixture, target);
+    assert.deepEqual(result.diagnostics, []);
+    assert.ok(result.runDir, 'a run was written');
+    assert.equal(path.dirname(path.dirname(result.runDir)), path.join(path.dirname(target.fsPath), 'runs'), 'runs/<model>/<time>/ beside the model file');
+    const metrics = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(result.runDir, 'metrics.json')))).toString('utf8'));
+    assert.equal(metrics.importedFrom, fixture.fsPath);
+    for (const k of ['loss', 'accuracy']) assert.ok(Math.abs(metrics.testMetrics[k] - metrics.kerasTestMetrics[k]) < 1e-3, `${k}: ${metrics.testMetrics[k]} vs Keras ${metrics.kerasTestMetrics[k]}`);
   });
 });
 

@@ -6,7 +6,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import { parse } from 'jsonc-parser';
 import { analyzeModel, formatShape, type LayerInfo } from '../../src/core';
 import { labelEncodingForLoss, prepareData, type Matrix, type PreparedData } from '../../src/data';
@@ -14,6 +13,7 @@ import { exportKerasProject, importFile, importModel } from '../../src/interop';
 import type { Prediction } from '../../src/protocol/trainer';
 import { startTrainer, type TrainerJob } from '../../src/runner/trainerProcess';
 import { readRepoFile, repoRoot } from './helpers';
+import { python, run, venv, type ProcessResult } from './keras';
 
 /**
  * Keras interop against the real thing: exported scripts run in Python with TensorFlow 2.21 /
@@ -30,59 +30,6 @@ import { readRepoFile, repoRoot } from './helpers';
  *
  * Without a Python that can have TensorFlow, the tests are skipped with the reason.
  */
-
-interface Venv {
-  python?: string;
-  reason?: string;
-  tensorflow?: string;
-  keras?: string;
-  created?: boolean;
-  seconds?: number;
-}
-
-const dynamicImport = new Function('url', 'return import(url)') as (url: string) => Promise<{ ensureKerasVenv(o?: object): Promise<Venv> }>;
-let venvPromise: Promise<Venv> | undefined;
-
-function venv(): Promise<Venv> {
-  venvPromise ??= dynamicImport(pathToFileURL(path.join(repoRoot, 'scripts', 'keras-venv.mjs')).href)
-    .then((m) => m.ensureKerasVenv())
-    .catch((e: Error) => ({ reason: `scripts/keras-venv.mjs failed: ${e.message}` }));
-  return venvPromise;
-}
-
-async function python(t: TestContext): Promise<string | undefined> {
-  const v = await venv();
-  if (!v.python) t.skip(`no Python with TensorFlow: ${v.reason}`);
-  return v.python;
-}
-
-interface ProcessResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function run(command: string, args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<ProcessResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', CUDA_VISIBLE_DEVICES: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 240_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
 
 /** Ports free on 127.0.0.1 right now (the workers bind them a moment later). */
 async function freePorts(n: number): Promise<number[]> {
@@ -573,7 +520,7 @@ describe('Keras interop, run in TensorFlow 2.21 / Keras 3.15', () => {
     });
   });
 
-  it("--run: the run's weights, with the run's sample cap, give its test metrics again; a .keras file saved by train.py imports back without false notes", async (t) => {
+  it("--run: the run's weights, with the run's sample cap, give its test metrics again; a .keras file saved by train.py imports back without false notes, with its weights", async (t) => {
     const py = await python(t);
     if (!py) return;
     // Trained with --max-samples 200 (not in the model file): the project must carry the cap.
@@ -587,14 +534,15 @@ describe('Keras interop, run in TensorFlow 2.21 / Keras 3.15', () => {
     const theirs = Object.fromEntries([.../^test: (.*)$/m.exec(r.stdout)![1].matchAll(/(\w+) (-?\d+\.\d+)/g)].map((m) => [m[1], Number(m[2])]));
     for (const k of ['loss', 'accuracy']) assert.ok(Math.abs(theirs[k] - ours[k]) < 2e-3, `${k}: Keras ${theirs[k]}, the run ${ours[k]}`);
     timings.push(`--run test metrics: Keras ${JSON.stringify(theirs)}, RNN Studio ${JSON.stringify(ours)}`);
-    // Keras saves the Bidirectional model; the .keras file imports with no note but the weights'.
+    // Keras saves the Bidirectional model; the .keras file imports with no note, its weights to come as a run.
     const saved = path.join(path.dirname(script), 'bi.keras');
     const trained = await limited(() => run(py, [script, '--epochs', '1', '--max-samples', '100', '--save', saved], { cwd: path.dirname(script) }));
     assert.equal(trained.code, 0, trained.stderr.slice(-2000));
     const imported = await importFile(saved);
     assert.ok(imported.modelText, imported.diagnostics.join('\n'));
     assert.deepEqual(imported.diagnostics, [], 'no false backward_layer note');
-    assert.match((imported.notes ?? []).join('\n'), /^The trained weights \(model\.weights\.h5 in bi\.keras\) were not imported/, 'the weights are said to stay behind');
+    assert.deepEqual(imported.notes ?? [], []);
+    assert.deepEqual(imported.weights, { entry: 'model.weights.h5', kerasFile: saved }, 'train.py recorded the data: the weights can become a run');
   });
 
   describe('trained weights move from an RNN Studio run to Keras: predictions agree to 1e-4', () => {

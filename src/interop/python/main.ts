@@ -296,19 +296,22 @@ def main(argv=None):
               + (f"; {workers.count} workers, each takes its share of every batch" if workers else ""))
     epochs = args.epochs if args.epochs is not None else 0 if args.run else TRAINING["epochs"]
     batch_size = args.batch_size or TRAINING["batch_size"]
+    history = []
     if epochs > 0 and strategy:
         if make_callbacks() and chief:
             print("note: with several workers every epoch runs (training.early_stopping applies to one process).")
-        train_together(strategy, workers, model, splits, epochs, batch_size, args.log)
+        history = train_together(strategy, workers, model, splits, epochs, batch_size, args.log)
     elif epochs > 0:
-        model.fit(x_train, y_train, validation_data=splits["validation"], epochs=epochs, batch_size=batch_size,
-                  shuffle=TRAINING["shuffle"], callbacks=make_callbacks() + [keras.callbacks.CSVLogger(args.log)],
-                  verbose=2)
+        fitted = model.fit(x_train, y_train, validation_data=splits["validation"], epochs=epochs, batch_size=batch_size,
+                           shuffle=TRAINING["shuffle"], callbacks=make_callbacks() + [keras.callbacks.CSVLogger(args.log)],
+                           verbose=2)
+        history = [{k: float(v[i]) for k, v in fitted.history.items()} for i in range(len(fitted.epoch))]
     if workers:  # the same on every worker: they applied the same updates
         print(f"worker {workers.index}: weights fingerprint {sum(float(np.abs(w).sum()) for w in model.get_weights()):.6e}")
     if not chief:
         print(f"worker {workers.index}: trained {epochs} epoch(s) with the others; the chief saves the model")
         return 0
+    metrics = {}
     if splits["test"] is not None:
         metrics = model.evaluate(*splits["test"], batch_size=batch_size, return_dict=True, verbose=0)
         if preprocessor["kind"] == "timeseries":
@@ -320,10 +323,38 @@ def main(argv=None):
             print("the run had: " + " - ".join(f"{k} {float(v):.4f}" for k, v in run_settings["test_metrics"].items()))
     if epochs > 0 and args.save:
         model.save(args.save)
+        if args.save.endswith(".keras"):
+            record_training(args.save, max_samples, history, metrics, preprocessor)
         print(f"saved {args.save}")
     if args.predict:
         return show_predictions(args, model, preprocessor)
     return 0
+
+
+def record_training(path, max_samples, history, metrics, preprocessor):
+    """Adds rnn-studio.json to the .keras archive (Keras ignores it when it loads the model): the data
+    section, the sample cap and seed, the epoch log and the tokenizer or scaling, so that RNN Studio's
+    import rebuilds the same splits and evaluates the imported weights on the same test samples."""
+    import zipfile
+
+    # Data paths relative to the saved file's folder, as a model file beside it reads them.
+    data = dict(DATA)
+    for key in ("path", "test_path"):
+        if data.get(key) and data.get("source") != "builtin":
+            data[key] = os.path.relpath(resolve(data[key]), os.path.dirname(os.path.abspath(path))).replace(os.sep, "/")
+    record = {
+        "format": "rnn-studio-keras-training",
+        "data": data,
+        "training": {k: v for k, v in TRAINING.items() if v is not None},
+        "max_samples": max_samples,
+        "seed": SEED,
+        "history": [{k: float(v) for k, v in logs.items() if k != "epoch"} for logs in history],
+        "test_metrics": {k: float(v) for k, v in metrics.items()},
+        "preprocessor": preprocessor,
+        "keras_version": keras.__version__,
+    }
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("rnn-studio.json", json.dumps(record))
 
 
 def show_predictions(args, model, preprocessor):

@@ -101,7 +101,8 @@ export function setKerasWeights(tf: TF, model: tfType.LayersModel, layers: Keras
     own.forEach((w, i) => {
       const given = entry.weights[i];
       if (JSON.stringify(w.shape) !== JSON.stringify(given.shape)) {
-        throw new Error(`Layer "${entry.name}": weight ${i} (${given.name}) has shape ${JSON.stringify(given.shape)} but the model's is ${JSON.stringify(w.shape)}.`);
+        const shape = (s: readonly (number | null)[]) => `(${s.join(', ')}${s.length === 1 ? ',' : ''})`;
+        throw new Error(`Layer "${entry.name}": weight ${i} (${given.path}) is ${shape(given.shape)} in the file, but the model expects ${shape(w.shape)}.`);
       }
     });
     const tensors = entry.weights.map((w) => tf.tensor(flatten(w.value), w.shape, 'float32'));
