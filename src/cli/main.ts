@@ -163,6 +163,7 @@ export function toJson(file: string, a: ModelAnalysis) {
     weight_bytes: a.weightBytes,
     uncounted_layers: a.uncountedLayers,
     training_memory: memoryJson(a.trainingMemory),
+    dtype_policy: a.dtypePolicy,
     diagnostics: a.diagnostics.map((d) => ({ severity: d.severity, code: d.code, message: d.message, path: d.path, range: d.range })),
   };
 }
