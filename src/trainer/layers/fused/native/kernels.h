@@ -78,6 +78,9 @@ void adam(const Host& h, const float* w, const float* g, float* m, float* v, flo
 // The instruction set the kernels run on ("avx512", "avx2", "generic", "wasm-simd128").
 const char* isaName();
 
+// "avx512bf16", "amx", "avx512bf16+amx", or "" (none, or not x86), detected with cpuid at run time.
+const char* bf16Hardware();
+
 }  // namespace rnnk
 
 #endif
