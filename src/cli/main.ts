@@ -235,6 +235,9 @@ async function runJob(job: TrainerJob, io: Output): Promise<TrainerResult | numb
       case 'data':
         io.err(`data: ${m.summary}`);
         return;
+      case 'notice':
+        io.err(`notice: ${m.message}`);
+        return;
       case 'start':
         epochs = m.epochs;
         io.err(`training: ${m.params.toLocaleString('en-US')} parameters, ${m.epochs} epochs of ${m.stepsPerEpoch} steps`);
