@@ -125,11 +125,17 @@ interface TorchPrecision {
   error?: string;
 }
 
+interface TorchMeasurement {
+  fp32?: TorchPrecision;
+  bf16?: TorchPrecision;
+  backend?: string;
+  peak_rss_mb?: number;
+}
+
 /** PyTorch's fp32 and bf16-autocast figures, one process: a few seconds of timed batches each. */
-function pytorch(c: Config): { fp32?: TorchPrecision; bf16?: TorchPrecision; backend?: string; peak_rss_mb?: number } | { error: string } {
+function pytorch(c: Config): TorchMeasurement | { error: string } {
   const budget = quick ? '1.5' : '3';
-  const r = runOnce(python, [torchScript, c.cell, String(c.timesteps), String(batchesFor(c, false)), ...(c.bidirectional ? ['bidirectional'] : []), `--budget=${budget}`], {});
-  return r as ReturnType<typeof pytorch>;
+  return runOnce(python, [torchScript, c.cell, String(c.timesteps), String(batchesFor(c, false)), ...(c.bidirectional ? ['bidirectional'] : []), `--budget=${budget}`], {}) as TorchMeasurement | { error: string };
 }
 
 function median(xs: number[]): number {
