@@ -13,7 +13,10 @@
 //   RNN_STUDIO_NO_KERAS=1                     do not look for or create one (the tests skip)
 //   RNN_STUDIO_PIP_ARGS="..."                 extra pip install arguments
 //
-// Run it directly to set the venv up: `node scripts/keras-venv.mjs`.
+// Run it directly to set the venv up: `node scripts/keras-venv.mjs` (`npm run keras-venv`). Run so,
+// it also installs PyTorch (`torch==2.13.0`) for the training bench (bench/keras/bench_torch.py),
+// optionally: a failed torch install is reported and the venv still counts as set up. The tests never
+// need torch, so ensureKerasVenv() alone does not install it.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -23,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const TENSORFLOW_REQUIREMENT = 'tensorflow-cpu==2.21.0';
+export const TORCH_REQUIREMENT = 'torch==2.13.0';
 
 const isWindows = process.platform === 'win32';
 
@@ -160,10 +164,33 @@ export async function ensureKerasVenv({ root = repoRoot, log = (s) => process.st
   });
 }
 
+/**
+ * PyTorch in `python` for the bench: `{ torch }` (its version) when it imports or installs, else
+ * `{ reason }`. Never throws: the bench skips PyTorch and says why.
+ */
+export async function ensureTorch(python, { log = (s) => process.stderr.write(`${s}\n`) } = {}) {
+  const version = () => {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 120_000 });
+    return r.status === 0 ? r.stdout.trim().split('\n').pop() : undefined;
+  };
+  const have = version();
+  if (have) return { torch: have };
+  log(`keras-venv: pip install ${TORCH_REQUIREMENT} for the training bench (optional; about 200 MB)`);
+  const extra = (process.env.RNN_STUDIO_PIP_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const installed = await run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--retries', '0', ...extra, TORCH_REQUIREMENT]);
+  const now = installed.code === 0 ? version() : undefined;
+  if (now) return { torch: now };
+  return { reason: `pip install ${TORCH_REQUIREMENT} failed (the bench will skip PyTorch): ${installed.tail.split('\n').slice(-2).join(' ')}` };
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const result = await ensureKerasVenv();
-  if (result.python) console.log(result.python);
-  else {
+  if (result.python) {
+    const torch = await ensureTorch(result.python);
+    if (torch.reason) console.error(`keras-venv: ${torch.reason}`);
+    else console.error(`keras-venv: PyTorch ${torch.torch} for the bench`);
+    console.log(result.python);
+  } else {
     console.error(`keras-venv: ${result.reason}`);
     process.exitCode = 1;
   }

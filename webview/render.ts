@@ -6,7 +6,7 @@
 import type { LayerInfo, ModelAnalysis } from '../src/core/types';
 import { formatMemoryEstimate } from '../src/core/memory';
 import { formatBytes, formatCount, formatShape } from '../src/core/shapes';
-import { formatTotalParams, partialNote } from '../src/core/summary';
+import { dtypePolicyNote, formatTotalParams, partialNote } from '../src/core/summary';
 import { el, severityIcon } from './dom';
 import {
   edges,
@@ -245,6 +245,7 @@ export function renderTotals(analysis: ModelAnalysis): HTMLElement {
     item('Non-trainable', formatCount(analysis.nonTrainableParams), 'non-trainable-params'),
     item('Weights', formatBytes(analysis.weightBytes), 'weight-bytes'),
     trainingMemoryItem(analysis),
+    analysis.dtypePolicy !== 'float32' && el('div', { class: ['total', 'dtype-policy'], attrs: { title: dtypePolicyNote(analysis.dtypePolicy) ?? '' } }, el('span', { class: 'total-label', text: 'Dtype policy' }), el('span', { class: 'total-value', text: analysis.dtypePolicy })),
     note && el('div', { class: 'totals-partial', text: `Partial: ${note}` }),
   );
 }

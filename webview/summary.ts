@@ -5,7 +5,7 @@
 import type { ModelAnalysis } from '../src/core/types';
 import { formatMemoryEstimate } from '../src/core/memory';
 import { formatBytes, formatCount, formatShape } from '../src/core/shapes';
-import { partialNote } from '../src/core/summary';
+import { dtypePolicyNote, partialNote } from '../src/core/summary';
 import { el } from './dom';
 
 function cell(text: string, cls?: string): HTMLElement {
@@ -65,6 +65,7 @@ export function renderSummary(analysis: ModelAnalysis, onCopy: () => void): HTML
       line('Trainable params', analysis.trainableParams),
       line('Non-trainable params', analysis.nonTrainableParams),
       el('div', { class: ['summary-total', 'summary-training-memory'] }, el('span', { class: 'total-label', text: 'Training memory' }), el('span', { class: 'total-value', text: formatMemoryEstimate(analysis.trainingMemory) })),
+      dtypePolicyNote(analysis.dtypePolicy) && el('div', { class: ['summary-total', 'summary-dtype-policy'] }, el('span', { class: 'total-label', text: 'Dtype policy' }), el('span', { class: 'total-value', text: dtypePolicyNote(analysis.dtypePolicy)! })),
       partialNote(analysis) && el('div', { class: 'summary-partial', text: `Partial: ${partialNote(analysis)}` }),
     ),
   );

@@ -27,10 +27,17 @@ import * as path from 'node:path';
  *   float inputs (T, 64) and one timed batch (the tensor-op and step-by-step forms take seconds a batch there).
  * - Keras runs with `--python`, else $RNN_STUDIO_KERAS_PYTHON, else `.venv-keras/bin/python` in the
  *   repository (see the offline notes); without it only RNN Studio is measured.
+ * - PyTorch (`bench/keras/bench_torch.py`, the same model with nn.LSTM/GRU/RNN) runs with the same
+ *   Python when it imports torch (`npm run keras-venv` installs torch==2.13.0), once per
+ *   configuration after the alternating rounds, fp32 and bf16 autocast, about 3 s of timed batches
+ *   each (its fp32 RNN backward is slow); otherwise the table says why it is skipped. `--no-torch`
+ *   leaves it out.
  * Prints a table, or with `--json` one JSON line per configuration:
  *   {"bench":"train-vs-keras","cell":"LSTM","timesteps":200,"batch":64,"runs":3,
  *    "samples_per_s":..,"ratio":.. (native kernels),"keras_samples_per_s":..,"keras_peak_rss_mb":..,
- *    "sides":{"native":{"samples_per_s","ratio","peak_rss_mb",...},"portable":{...}}, ...}
+ *    "sides":{"native":{"samples_per_s","ratio","peak_rss_mb",...},"portable":{...}},
+ *    "pytorch":{"fp32":{"samples_per_s","batches"} or {"error"},"bf16":{...},"ratio_fp32","ratio_bf16"}
+ *    (ratios: native / PyTorch) or {"skipped": reason}, ...}
  */
 
 const root = path.resolve(__dirname, '../../..');
@@ -64,6 +71,18 @@ const configs = (option('configs')?.split(',') ?? defaultConfigs).map(parseConfi
 const python = option('python') ?? process.env.RNN_STUDIO_KERAS_PYTHON ?? path.join(root, '.venv-keras', 'bin', 'python');
 const kerasScript = path.join(root, 'bench', 'keras', 'bench_keras.py');
 const haveKeras = existsSync(python) && existsSync(kerasScript);
+const torchScript = path.join(root, 'bench', 'keras', 'bench_torch.py');
+
+/** Why PyTorch is not measured, or undefined when `python` imports torch. */
+function torchSkipReason(): string | undefined {
+  if (flag('no-torch')) return '--no-torch';
+  if (!existsSync(python)) return `no Python at ${python}`;
+  const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status === 0) return undefined;
+  const last = (r.stderr || String(r.error ?? `exit ${r.status}`)).trim().split('\n').pop();
+  return `${python} cannot import torch (${last}); npm run keras-venv installs torch==2.13.0`;
+}
+const torchSkipped = torchSkipReason();
 
 interface Measurement {
   samples_per_s: number;
@@ -98,6 +117,25 @@ function ours(c: Config, env: NodeJS.ProcessEnv = {}, pureJs = false) {
 
 function keras(c: Config) {
   return runOnce(python, [kerasScript, c.cell, String(c.timesteps), String(batchesFor(c, false)), ...(c.bidirectional ? ['bidirectional'] : [])], {});
+}
+
+interface TorchPrecision {
+  samples_per_s?: number;
+  batches?: number;
+  error?: string;
+}
+
+interface TorchMeasurement {
+  fp32?: TorchPrecision;
+  bf16?: TorchPrecision;
+  backend?: string;
+  peak_rss_mb?: number;
+}
+
+/** PyTorch's fp32 and bf16-autocast figures, one process: a few seconds of timed batches each. */
+function pytorch(c: Config): TorchMeasurement | { error: string } {
+  const budget = quick ? '1.5' : '3';
+  return runOnce(python, [torchScript, c.cell, String(c.timesteps), String(batchesFor(c, false)), ...(c.bidirectional ? ['bidirectional'] : []), `--budget=${budget}`], {}) as TorchMeasurement | { error: string };
 }
 
 function median(xs: number[]): number {
@@ -145,10 +183,16 @@ const sides: { name: string; env: NodeJS.ProcessEnv }[] = [
 if (!json) {
   console.log(`Training throughput, batch 64, Embedding(10000, 64) -> cell(128) -> Dense(1); samples/s, medians of ${runs} alternating runs; ratio = ours / Keras`);
   if (!haveKeras) console.log(`(Keras not found at ${python}: RNN Studio only. Pass --python=PATH or set RNN_STUDIO_KERAS_PYTHON.)`);
-  console.log(`${'configuration'.padEnd(26)} ${sides.map((x) => `${x.name.padStart(12)} ${'ratio'.padStart(6)}`).join(' ')} ${'Keras'.padStart(8)}  peak MB (${sides.map((x) => x.name).join(' / ')} / Keras)`);
+  if (torchSkipped) console.log(`(PyTorch skipped: ${torchSkipped}.)`);
+  else console.log('PyTorch: one run per configuration, fp32 and bf16 autocast; vs PT = native / PyTorch fp32, vs bf16 = native / PyTorch bf16 autocast');
+  const torchHeader = torchSkipped ? '' : ` ${'PT fp32'.padStart(8)} ${'PT bf16'.padStart(8)} ${'vs PT'.padStart(6)} ${'vs bf16'.padStart(7)}`;
+  console.log(`${'configuration'.padEnd(26)} ${sides.map((x) => `${x.name.padStart(12)} ${'ratio'.padStart(6)}`).join(' ')} ${'Keras'.padStart(8)}${torchHeader}  peak MB (${sides.map((x) => x.name).join(' / ')} / Keras)`);
 }
 
 const ratioOf = (x: number, keras: number) => (haveKeras ? Math.round((x / keras) * 100) / 100 : null);
+const ratioTo = (x: number, theirs: number | undefined) => (theirs ? Math.round((x / theirs) * 100) / 100 : null);
+const torchCell = (p: TorchPrecision | undefined) => (p?.samples_per_s === undefined ? (p?.error ? 'fails' : '-') : String(p.samples_per_s));
+const times = (x: number | null) => (x === null || Number.isNaN(x) ? '-' : `${x.toFixed(2)}x`);
 
 for (const c of configs) {
   const mine = sides.map(collect);
@@ -158,6 +202,7 @@ for (const c of configs) {
     const order = [...sides.map((side, k) => () => add(mine[k], ours(c, side.env))), () => haveKeras && add(theirs, keras(c))];
     for (let k = 0; k < order.length; k++) order[(k + r) % order.length]();
   }
+  const torch = torchSkipped ? undefined : pytorch(c);
   const kerasMedian = median(theirs.samples);
   const bySide = Object.fromEntries(
     sides.map((side, k) => [
@@ -165,7 +210,22 @@ for (const c of configs) {
       { samples_per_s: round1(median(mine[k].samples)), ratio: ratioOf(median(mine[k].samples), kerasMedian), peak_rss_mb: Math.round(median(mine[k].rss)), fused: mine[k].fused.every((f) => f), samples: mine[k].samples },
     ]),
   );
-  const errors = [...sides.flatMap((side, k) => mine[k].errors.map((e) => `${side.name}: ${e}`)), ...theirs.errors.map((e) => `keras: ${e}`)];
+  const torchFigures = torch && !('error' in torch) ? torch : undefined;
+  const errors = [
+    ...sides.flatMap((side, k) => mine[k].errors.map((e) => `${side.name}: ${e}`)),
+    ...theirs.errors.map((e) => `keras: ${e}`),
+    ...(torch && 'error' in torch ? [`pytorch: ${torch.error}`] : []),
+    ...(['fp32', 'bf16'] as const).flatMap((p) => (torchFigures?.[p]?.error ? [`pytorch ${p}: ${torchFigures[p]?.error}`] : [])),
+  ];
+  const pytorchResult = torchFigures && {
+    backend: torchFigures.backend,
+    peak_rss_mb: torchFigures.peak_rss_mb,
+    fp32: torchFigures.fp32,
+    bf16: torchFigures.bf16,
+    // ours (native kernels) / PyTorch
+    ratio_fp32: ratioTo(bySide.native.samples_per_s, torchFigures.fp32?.samples_per_s),
+    ratio_bf16: ratioTo(bySide.native.samples_per_s, torchFigures.bf16?.samples_per_s),
+  };
   const result = {
     bench: 'train-vs-keras',
     cell: c.bidirectional ? `Bidirectional(${c.cell})` : c.cell,
@@ -180,6 +240,7 @@ for (const c of configs) {
     keras_peak_rss_mb: haveKeras ? Math.round(median(theirs.rss)) : null,
     keras_samples: theirs.samples,
     sides: bySide,
+    pytorch: torchSkipped ? { skipped: torchSkipped } : pytorchResult ?? null,
     ...(errors.length ? { errors } : {}),
   };
   if (json) {
@@ -193,7 +254,8 @@ for (const c of configs) {
       return `${String(x.samples_per_s).padStart(12)} ${(x.ratio === null || Number.isNaN(x.ratio) ? '-' : `${x.ratio.toFixed(2)}x`).padStart(6)}`;
     });
     const mem = [...sides.map((side) => bySide[side.name].peak_rss_mb), result.keras_peak_rss_mb ?? '-'].join(' / ');
-    console.log(`${label(c).padEnd(26)} ${cols.join(' ')} ${String(result.keras_samples_per_s ?? '-').padStart(8)}  ${mem}`);
+    const torchCols = torchSkipped ? '' : ` ${torchCell(pytorchResult?.fp32).padStart(8)} ${torchCell(pytorchResult?.bf16).padStart(8)} ${times(pytorchResult?.ratio_fp32 ?? null).padStart(6)} ${times(pytorchResult?.ratio_bf16 ?? null).padStart(7)}`;
+    console.log(`${label(c).padEnd(26)} ${cols.join(' ')} ${String(result.keras_samples_per_s ?? '-').padStart(8)}${torchCols}  ${mem}`);
     for (const e of errors) console.log(`  error: ${e}`);
   }
 }

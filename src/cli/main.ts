@@ -163,6 +163,7 @@ export function toJson(file: string, a: ModelAnalysis) {
     weight_bytes: a.weightBytes,
     uncounted_layers: a.uncountedLayers,
     training_memory: memoryJson(a.trainingMemory),
+    dtype_policy: a.dtypePolicy,
     diagnostics: a.diagnostics.map((d) => ({ severity: d.severity, code: d.code, message: d.message, path: d.path, range: d.range })),
   };
 }
@@ -233,6 +234,9 @@ async function runJob(job: TrainerJob, io: Output): Promise<TrainerResult | numb
         return;
       case 'data':
         io.err(`data: ${m.summary}`);
+        return;
+      case 'notice':
+        io.err(`notice: ${m.message}`);
         return;
       case 'start':
         epochs = m.epochs;

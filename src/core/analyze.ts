@@ -17,7 +17,7 @@ import {
 } from './layers';
 import { closest, suggester, LAYER_TYPES, layerSchema, MAX_INTEGER, modelSchema, resolveRef, schemaAt, validateWithSchema, withDefaults, type SchemaNode } from './schema';
 import { formatBytes, formatCount, formatShape, LayerNamer } from './shapes';
-import type { AnalyzeOptions, Diagnostic, Fix, JsonPath, LayerInfo, ModelAnalysis, Range, Severity, Shape } from './types';
+import type { AnalyzeOptions, Diagnostic, DtypePolicy, Fix, JsonPath, LayerInfo, ModelAnalysis, Range, Severity, Shape } from './types';
 
 export const DEFAULT_OPTIONS: Required<AnalyzeOptions> = { simpleRnnMaxSteps: 50, largeModelParams: 10_000_000 };
 
@@ -25,6 +25,12 @@ export const DEFAULT_OPTIONS: Required<AnalyzeOptions> = { simpleRnnMaxSteps: 50
 const MAX_UNKNOWN_KEYS = 100;
 
 const REGRESSION_LOSSES = new Set(['mse', 'mean_squared_error', 'mae', 'mean_absolute_error', 'huber', 'mean_absolute_percentage_error', 'mape', 'log_cosh']);
+
+/** The model's valid `dtype_policy` (the schema lists them), else Keras' default. */
+export function dtypePolicyOf(model: Record<string, unknown>): DtypePolicy {
+  const allowed = (modelSchema.properties?.dtype_policy?.enum ?? []) as DtypePolicy[];
+  return allowed.includes(model.dtype_policy as DtypePolicy) ? (model.dtype_policy as DtypePolicy) : 'float32';
+}
 
 /** Reads a model file's text and computes shapes, parameter counts and diagnostics. Never throws on bad input. */
 export function analyzeModel(text: string, options: AnalyzeOptions = {}): ModelAnalysis {
@@ -84,6 +90,7 @@ class Analyzer {
     this.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     return {
       name: typeof this.model.name === 'string' ? this.model.name : 'sequential',
+      dtypePolicy: dtypePolicyOf(this.model),
       parsed,
       inputShape,
       layers: this.layers,

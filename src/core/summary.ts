@@ -1,6 +1,6 @@
 import { formatMemoryEstimate } from './memory';
 import { formatBytes, formatCount, formatShape } from './shapes';
-import type { Diagnostic, LayerInfo, ModelAnalysis } from './types';
+import type { Diagnostic, DtypePolicy, LayerInfo, ModelAnalysis } from './types';
 
 /** A Keras 3 style `model.summary()` table, as plain text. */
 export function formatSummary(analysis: ModelAnalysis): string {
@@ -20,9 +20,16 @@ export function formatSummary(analysis: ModelAnalysis): string {
   out.push(` Trainable params: ${params(analysis.trainableParams)}`);
   out.push(` Non-trainable params: ${params(analysis.nonTrainableParams)}`);
   out.push(` Training memory: ${formatMemoryEstimate(analysis.trainingMemory)}`);
+  const policy = dtypePolicyNote(analysis.dtypePolicy);
+  if (policy) out.push(` Dtype policy: ${policy}`);
   const note = partialNote(analysis);
   if (note) out.push(` Partial: ${note}`);
   return out.join('\n');
+}
+
+/** What a dtype policy other than Keras' default means, for summaries; undefined for float32. */
+export function dtypePolicyNote(policy: DtypePolicy): string | undefined {
+  return policy === 'mixed_bfloat16' ? 'mixed_bfloat16 (bfloat16 products with float32 accumulation, float32 weights)' : undefined;
 }
 
 /** The parameter total for one-line displays: `727,745`, or `at least 1,234 (partial)` after an error. */

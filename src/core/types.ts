@@ -84,9 +84,17 @@ export interface LayerInfo {
   inner?: { name: string; type: string; config: Record<string, unknown>; outputShape: Shape | null };
 }
 
+/**
+ * Keras' global dtype policy (`keras.mixed_precision.set_global_policy`): `mixed_bfloat16` computes
+ * in bfloat16 and keeps the weights in float32. The file's top-level `dtype_policy`.
+ */
+export type DtypePolicy = 'float32' | 'mixed_bfloat16';
+
 export interface ModelAnalysis {
   /** Model name from the file, or `sequential`. */
   name: string;
+  /** The file's `dtype_policy` when valid, else Keras' default `float32` (a bad value has its diagnostic). */
+  dtypePolicy: DtypePolicy;
   /** False when the text is not JSON at all (no layers could be read). */
   parsed: boolean;
   inputShape: Shape | null;

@@ -185,6 +185,12 @@ export class TrainingController implements vscode.Disposable {
           void vscode.window.showWarningMessage(`RNN Studio: ${m.notice}`);
         }
         break;
+      case 'notice':
+        // Beside the backend's notice in the panel; a notification too, once per run.
+        state.notice = [state.notice, m.message].filter(Boolean).join(' · ');
+        this.output.appendLine(`notice: ${m.message}`);
+        void vscode.window.showInformationMessage(`RNN Studio: ${m.message}`);
+        break;
       case 'data':
         state.dataSummary = m.summary;
         this.output.appendLine(`data: ${m.summary}`);

@@ -95,7 +95,7 @@ export function kerasModelCode(modelText: string): { code: string; diagnostics: 
   const ctx: Context = { diagnostics, analysis, model, options: {} as ExportKerasOptions, dataCopies: [] };
   const items = modelItems(ctx, '        ');
   if (!items) return { code: '', diagnostics };
-  const lines = ['import keras', '', 'model = keras.Sequential(', '    [', ...items.map((i) => `        ${i},`), '    ],', `    name=${py(analysis.name)},`, ')'];
+  const lines = ['import keras', ...policyCode(analysis).split('\n').slice(0, -1), '', 'model = keras.Sequential(', '    [', ...items.map((i) => `        ${i},`), '    ],', `    name=${py(analysis.name)},`, ')'];
   const compile = model.compile as Json | undefined;
   if (compile && typeof compile === 'object') {
     const args = ['optimizer', 'loss', 'metrics'].filter((k) => compile[k] !== undefined).map((k) => `${k}=${py(compile[k])}`);
@@ -234,7 +234,12 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import numpy as np  # noqa: E402
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
-`;
+${policyCode(analysis)}`;
+}
+
+/** Keras' global dtype policy of the file's `dtype_policy`, set before any layer is made; nothing for float32. */
+function policyCode(analysis: ModelAnalysis): string {
+  return analysis.dtypePolicy === 'float32' ? '' : `\n# The model file's dtype_policy: computations in bfloat16, variables (weights) in float32.\nkeras.mixed_precision.set_global_policy(${py(analysis.dtypePolicy)})\n`;
 }
 
 function wrap(text: string, width: number): string {

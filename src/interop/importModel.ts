@@ -49,6 +49,8 @@ class Importer {
   /** Keras 2 / tf.keras and TF.js conventions (GRU reset_after default, hard_sigmoid maths). */
   legacy = false;
   tfjs = false;
+  /** Dtype policy of each converted layer: Keras sets the global one on every layer it makes. */
+  readonly layerPolicies: string[] = [];
 
   note(message: string): void {
     this.diagnostics.push(message);
@@ -149,6 +151,12 @@ export function importModel(input: string, kind?: ImportKind, sections?: { data?
   const model: Json = {};
   if (modelName) model.name = modelName;
   model.description = `Imported from ${source}${version ? ` (${/^tfjs/.test(version) ? version : `Keras ${version}`})` : ''} by RNN Studio.`;
+  const mixed = imp.layerPolicies.filter((p) => p === 'mixed_bfloat16').length;
+  if (mixed > 0) {
+    // Made under keras.mixed_precision.set_global_policy("mixed_bfloat16"): the file's dtype_policy.
+    model.dtype_policy = 'mixed_bfloat16';
+    if (mixed < imp.layerPolicies.length) imp.note(`${imp.layerPolicies.length - mixed} of ${imp.layerPolicies.length} layers have their own float32 dtype policy; schema v1 has one policy for the whole model, so they are written as mixed_bfloat16 ("dtype_policy").`);
+  }
   model.input = inputSpec.dtype ? { shape: inputSpec.shape, dtype: inputSpec.dtype } : { shape: inputSpec.shape };
   const lines = ['{'];
   const props: string[] = [];
@@ -556,6 +564,11 @@ function convertLayer(entry: LayerEntry, index: number, imp: Importer, wrapper?:
     if (key === 'seed' && raw !== null && raw !== undefined) {
       imp.seeds.push(`${where} seed ${String(raw)}`);
       continue;
+    }
+    if (key === 'dtype') {
+      const policy = typeof raw === 'string' ? raw : isObject(raw) && isObject(raw.config) ? String(raw.config.name) : 'float32';
+      imp.layerPolicies.push(policy);
+      if (policy === 'mixed_bfloat16') continue; // the model's dtype_policy, below
     }
     if (isDefaultOption(key, raw)) continue;
     dropped.push(`${key}=${describeValue(raw)}`);

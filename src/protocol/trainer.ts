@@ -50,6 +50,9 @@ export interface RunSummary {
   backend: string;
   /** Which build of RNN Studio's kernels ran the recurrent layers, e.g. `native kernels (avx2, 2 threads)`. */
   kernels?: string;
+  /** The model file's dtype_policy, and what the products were computed in (src/trainer/precision.ts). */
+  dtypePolicy?: string;
+  compute?: string;
 }
 
 export interface Prediction {
@@ -66,6 +69,8 @@ export interface Prediction {
 export type FromTrainerMessage =
   | { type: 'backend'; backend: string; native: boolean; notice?: string }
   | { type: 'data'; summary: string }
+  /** Something about this run the user should know, said once (e.g. mixed_bfloat16 trained in float32). */
+  | { type: 'notice'; message: string }
   | { type: 'start'; epochs: number; stepsPerEpoch: number; params: number }
   | { type: 'batch'; epoch: number; step: number; steps: number; logs: Logs; samplesPerSecond: number; etaSeconds: number }
   /** `tensors`: live tensors after the epoch (flat across epochs, or something leaks). */
@@ -118,6 +123,8 @@ export function isFromTrainerMessage(x: unknown): x is FromTrainerMessage {
       return isString(x.backend) && typeof x.native === 'boolean';
     case 'data':
       return isString(x.summary);
+    case 'notice':
+      return isString(x.message);
     case 'start':
       return isCount(x.epochs) && isCount(x.stepsPerEpoch) && isCount(x.params);
     case 'batch':

@@ -8,6 +8,7 @@ import type { Backend, Tf } from './backend';
 import { availableMemory } from '../runner/memory';
 import { kernelsDescription } from './layers/fused/addon';
 import { buildModel } from './builder';
+import { trainingPrecision } from './precision';
 import { kerasAdam } from './optimizers';
 import { runsFolderProblem } from '../runner/runs';
 import { RUN_FILES, RunWriter, runsRoot } from './runFolder';
@@ -202,6 +203,8 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
   const n = data.train.x.shape[0];
   if (n === 0) throw new UserError('The training split is empty: the data source has no samples left after the test and validation splits.');
   const steps = Math.ceil(n / batchSize);
+  const precision = trainingPrecision(analysis.dtypePolicy);
+  if (precision.notice) send({ type: 'notice', message: precision.notice });
   send({ type: 'start', epochs, stepsPerEpoch: steps, params: model.countParams() });
 
   const earlyStopping = training.early_stopping ? new EarlyStopping(training.early_stopping) : undefined;
@@ -279,6 +282,8 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
       durationMs: Date.now() - started,
       backend: backend.name,
       kernels: kernelsDescription(),
+      dtypePolicy: analysis.dtypePolicy,
+      compute: precision.compute,
     };
     const writer = new RunWriter(root);
     await writer.begin();

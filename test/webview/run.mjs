@@ -621,6 +621,23 @@ test('Summary tab: Keras table, Copy posts copySummary, the tab survives a reloa
   await again.done();
 });
 
+test('dtype_policy mixed_bfloat16: in the totals and the Summary tab; nothing for float32', async () => {
+  const file = path.join(root, 'examples', 'imdb-bilstm-stacked.rnn.json');
+  const mixed = JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8').replace(/^\s*\/\/.*$/gm, '')), dtype_policy: 'mixed_bfloat16' });
+  const analysis = core.analyzeModel(mixed);
+  equal(analysis.diagnostics.filter((d) => d.severity === 'error'), [], 'no errors');
+  const w = await open();
+  await w.model(imdb);
+  equal(await w.page.locator('.dtype-policy').count(), 0, 'float32 (the default) is not shown');
+  await w.model({ ...imdb, version: 4, analysis, summaryText: core.formatSummary(analysis) });
+  equal(await w.page.locator('.dtype-policy .total-value').textContent(), 'mixed_bfloat16', 'policy in the totals');
+  assert((await w.page.locator('.dtype-policy').getAttribute('title')).includes('float32 weights'), 'what it means, in the tooltip');
+  await w.page.locator('vscode-tab-header.tab-summary').click();
+  await w.page.locator('.summary-table').waitFor({ state: 'visible' });
+  equal(await w.page.locator('.summary-dtype-policy .total-value').textContent(), core.dtypePolicyNote('mixed_bfloat16'), 'policy in the summary');
+  await w.done();
+});
+
 test('the CSP is enforced (a canary inline style is reported)', async () => {
   const w = await open({ expectCsp: true });
   await w.page.evaluate(() => document.body.appendChild(document.createElement('div')).setAttribute('style', 'color: red'));

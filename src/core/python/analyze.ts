@@ -223,6 +223,7 @@ export function toModelObject(py: PyModel): Record<string, unknown> {
     // Token ids of a length the code does not fix: Keras builds such a model as (None, None).
     model.input = { shape: [null], dtype: 'int32' };
   }
+  if (typeof py.dtypePolicy?.value === 'string') model.dtype_policy = py.dtypePolicy.value;
   model.layers = py.layers.map(layerObject);
   const compile = py.compile && compileObject(py.compile);
   if (compile) model.compile = compile;
@@ -292,6 +293,7 @@ function spanForPath(py: PyModel, origins: Origins, path: JsonPath): Span {
     return layer.className;
   }
   if (path[0] === 'input' && py.input) return py.input.span;
+  if (path[0] === 'dtype_policy' && py.dtypePolicy) return py.dtypePolicy.valueSpan;
   if (path[0] === 'compile' && py.compile) {
     const arg = py.compile.args.find((a) => a.key === path[1]);
     return arg ? arg.span : py.compile.call;
@@ -329,6 +331,10 @@ function mapFix(fix: Fix, json: string, before: Record<string, unknown>, py: PyM
       const value = py.input.from === 'input_length' ? String(shape[0]) : pyLiteral(shape);
       if (py.input.from === 'input_length' && shape.length !== 1) return undefined;
       edit(py.input.valueSpan, value);
+      continue;
+    }
+    if (key === 'dtype_policy' && py.dtypePolicy && typeof after.dtype_policy === 'string') {
+      edit(py.dtypePolicy.valueSpan, pyLiteral(after.dtype_policy));
       continue;
     }
     if (key === 'compile' && py.compile) {

@@ -77,6 +77,15 @@ export interface PyFit extends PyCall {
   x?: { span: Span; text: string; array: PyArray };
 }
 
+/** `keras.mixed_precision.set_global_policy(...)` (or `keras.config.set_dtype_policy(...)`) in force for a model. */
+export interface PyDtypePolicy {
+  /** The policy's name (`Policy("mixed_bfloat16")` reads as its name), or null when not evaluable (said in a note). */
+  value: string | null;
+  call: Span;
+  /** The argument naming the policy, where a problem with it is reported and a fix goes. */
+  valueSpan: Span;
+}
+
 export interface PyModel {
   /** The Python name the model is bound to (`model`, `self.model`), or null. */
   variable: string | null;
@@ -93,6 +102,8 @@ export interface PyModel {
   truncated: boolean;
   /** For a model built in a function: the call that this model stands for. */
   callSite?: Span;
+  /** The last global dtype policy set before the model is built. */
+  dtypePolicy?: PyDtypePolicy;
 }
 
 const KNOWN_CLASSES = new Set([...LAYER_TYPES, 'Input', 'InputLayer', 'Sequential']);
@@ -207,6 +218,7 @@ class Reader {
     }
     this.collectImports(declarations);
     this.findModels();
+    this.applyDtypePolicies();
     this.models.sort((a, b) => (a.callSite ?? a.span).start - (b.callSite ?? b.span).start || a.span.start - b.span.start);
     return this.models;
   }
@@ -262,6 +274,44 @@ class Reader {
       if (this.moduleNames.has(root.text) || ['tf', 'keras', 'layers'].includes(root.text)) return { name: attr.text, nameNode: attr };
     }
     return undefined;
+  }
+
+  // ---- global dtype policy ---------------------------------------------------------------------
+
+  /**
+   * Keras' global dtype policy is process state: each model gets the last `set_global_policy` /
+   * `set_dtype_policy` call written before it is built (its call site for a model built in a function).
+   */
+  private applyDtypePolicies(): void {
+    const setters = this.calls.filter((call) => this.isPolicySetter(call.childForFieldName('function')));
+    if (setters.length === 0) return;
+    for (const model of this.models) {
+      const at = (model.callSite ?? model.span).start;
+      const call = setters.filter((c) => c.startIndex < at).pop();
+      if (!call) continue;
+      const scope: Scope = { block: this.root, at: call.startIndex };
+      const arg = this.callArgs(call, '').find((a) => a.key === 'policy' || a.key === 'positional argument 1');
+      if (!arg) continue;
+      // `Policy("mixed_bfloat16")` / `DTypePolicy(name=...)`: the policy object's name.
+      const named = arg.node.type === 'call' && /(^|\.)(DTypePolicy|Policy)$/.test(arg.node.childForFieldName('function')?.text ?? '') ? this.callArgs(arg.node, '').find((a) => a.key === 'name' || a.key === 'positional argument 1')?.node : arg.node;
+      const value = named ? this.evaluate(named, scope) : new NotEvaluable(`\`${clip(arg.node.text)}\` is computed when the code runs`, spanOf(arg.node));
+      model.dtypePolicy = { value: typeof value === 'string' ? value : null, call: spanOf(call), valueSpan: spanOf(named ?? arg.node) };
+      if (typeof value !== 'string') {
+        const why = value instanceof NotEvaluable ? value.reason : `\`${clip(arg.node.text)}\` is not a policy name`;
+        this.note(model, `${why}; RNN Studio does not run the code, so it assumes Keras' default dtype policy float32 for this model.`, call);
+      }
+    }
+  }
+
+  /** `keras.mixed_precision.set_global_policy`, `tf.keras.mixed_precision.set_global_policy`, `keras.config.set_dtype_policy`, or one imported from Keras. */
+  private isPolicySetter(fn: Node | null): boolean {
+    if (!fn) return false;
+    const name = fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn.type === 'identifier' ? fn.text : undefined;
+    if (name !== 'set_global_policy' && name !== 'set_dtype_policy') return false;
+    if (fn.type === 'identifier') return this.moduleNames.has(fn.text) && !this.otherNames.has(fn.text);
+    let root: Node | null = fn.childForFieldName('object');
+    while (root && root.type === 'attribute') root = root.childForFieldName('object');
+    return !!root && root.type === 'identifier' && (this.moduleNames.has(root.text) || ['tf', 'keras', 'mixed_precision'].includes(root.text));
   }
 
   // ---- walking ---------------------------------------------------------------------------------

@@ -48,7 +48,8 @@ export interface FusedAddon {
     dU: Float32Array,
     db: Float32Array | null,
   ): void;
-  info(): { isa: string; threads: number };
+  /** `bf16`: the CPU's bf16 matrix hardware (native build only: "avx512bf16", "amx", both joined by "+", or ""). */
+  info(): { isa: string; threads: number; bf16?: string };
   gather(table: Float32Array, ids: Int32Array, out: Float32Array, rowSize: number): number;
   scatterAdd(dy: Float32Array, ids: Int32Array, grad: Float32Array, rowSize: number): void;
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, alpha: number, beta1: number, beta2: number, epsilon: number): void;
@@ -138,7 +139,7 @@ export function kernelsDescription(): string {
 }
 
 /** Which kernels are in use (for diagnostics), or why none. */
-export function fusedAddonStatus(): { loaded: boolean; isa?: string; threads?: number; error?: string } {
+export function fusedAddonStatus(): { loaded: boolean; isa?: string; threads?: number; bf16?: string; error?: string } {
   const a = loadFusedAddon();
   if (a) return { loaded: true, ...a.info() };
   return { loaded: false, ...(loadError ? { error: loadError } : {}) };

@@ -8,6 +8,10 @@
 
 #include "kernels.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 namespace rnnk {
 
 // Element-wise loops read saved state and write gradients through distinct buffers: let the compiler
@@ -109,6 +113,29 @@ static const Isa& isa() {
 }
 
 const char* isaName() { return isa().name; }
+
+// bf16 matrix hardware for Keras' mixed_bfloat16: the CPU's cpuid bits, and the operating system's
+// consent (XCR0) to save the registers they use. No kernel uses them yet: the trainer says so.
+const char* bf16Hardware() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return "";  // OSXSAVE: XCR0 is readable
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  const unsigned long long xcr0 = ((unsigned long long)hi << 32) | lo;
+  const bool zmm = (xcr0 & 0xe6) == 0xe6;                           // SSE, AVX, opmask and ZMM state
+  const bool tiles = (xcr0 & (3ull << 17)) == (3ull << 17);         // XTILECFG and XTILEDATA state
+  if (__get_cpuid_max(0, nullptr) < 7) return "";
+  __cpuid_count(7, 0, a, b, c, d);
+  const bool avx512f = zmm && (b & (1u << 16));
+  const bool amx = tiles && (d & (1u << 22)) && (d & (1u << 24));  // AMX-BF16, AMX-TILE
+  __cpuid_count(7, 1, a, b, c, d);
+  const bool avx512bf16 = avx512f && (a & (1u << 5));
+  return avx512bf16 && amx ? "avx512bf16+amx" : amx ? "amx" : avx512bf16 ? "avx512bf16" : "";
+#else
+  return "";
+#endif
+}
 
 bool readConfig(const int32_t* p, Config* c) {
   *c = Config{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], 0};

@@ -82,6 +82,9 @@ bool matmul(const Host& h, int M, int N, int K, const float* A, const float* B, 
 // The instruction set the kernels run on ("avx512", "avx2", "generic", "wasm-simd128").
 const char* isaName();
 
+// "avx512bf16", "amx", "avx512bf16+amx", or "" (none, or not x86), detected with cpuid at run time.
+const char* bf16Hardware();
+
 }  // namespace rnnk
 
 #endif

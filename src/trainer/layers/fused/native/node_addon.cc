@@ -3,7 +3,7 @@
 //
 // exports.forward(cfg, x, W, U, b, mask, out, saved)
 // exports.backward(cfg, x, W, U, b, mask, saved, dy, DZ, DIH, RH, dx, dW, dU, db)
-// exports.info() -> { isa, threads }
+// exports.info() -> { isa, threads, bf16 } (bf16: the CPU's bf16 matrix hardware, see kernels.h)
 // exports.gather(table, ids, out, D) -> -1, or the position of the first id outside the table
 // exports.scatterAdd(dy, ids, grad, D): grad[ids[i]] += dy[i] (rows of D; grad zeroed by the caller)
 // exports.adam(w, g, m, v, out, alpha, beta1, beta2, epsilon): Keras 3's Adam step (m, v in place)
@@ -345,12 +345,14 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
 }
 
 napi_value Info(napi_env env, napi_callback_info) {
-  napi_value obj, name, threads;
+  napi_value obj, name, threads, bf16;
   napi_create_object(env, &obj);
   napi_create_string_utf8(env, rnnk::isaName(), NAPI_AUTO_LENGTH, &name);
   napi_create_int32(env, pool().size(), &threads);
+  napi_create_string_utf8(env, rnnk::bf16Hardware(), NAPI_AUTO_LENGTH, &bf16);
   napi_set_named_property(env, obj, "isa", name);
   napi_set_named_property(env, obj, "threads", threads);
+  napi_set_named_property(env, obj, "bf16", bf16);
   return obj;
 }
 
