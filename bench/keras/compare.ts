@@ -10,11 +10,11 @@ import * as path from 'node:path';
  * ratio of the medians and the peak memory (max RSS) of each side.
  *
  * Usage (after `npx tsc -p .`, from anywhere):
- *   node out/bench/keras/compare.js [--json] [--runs=3] [--quick] [--sweep] [--configs=LSTM:200,GRU:200,...]
+ *   node out/bench/keras/compare.js [--json] [--runs=2] [--quick] [--sweep] [--configs=LSTM:200,GRU:200,...]
  *                                   [--tfjs-node] [--stock] [--cpu] [--python=PATH]
  *
  * - default configurations: LSTM, GRU, SimpleRNN at T=200 (the target), Bidirectional(LSTM) at
- *   T=200, and the three cells at T=50 and T=500; `--quick`: only the three cells at T=200, 2 runs.
+ *   T=200, and the three cells at T=50 and T=500; `--quick`: only the three cells at T=200. Medians of `--runs` (default 2) alternating rounds: the whole `npm run bench` stays within 20 minutes.
  *   A configuration is CELL:T or Bi-CELL:T (Bidirectional). `--sweep`: the three cells at T = 50,
  *   100, 150, 200, 300 and 500, each measurement at least 40 batches (a slowdown that grows during a
  *   run, as denormal floats cause, shows in its figure).
@@ -47,7 +47,7 @@ const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.s
 const json = flag('json');
 const quick = flag('quick');
 const sweep = flag('sweep');
-const runs = Number(option('runs') ?? (quick ? 2 : 3));
+const runs = Number(option('runs') ?? 2);
 
 interface Config {
   cell: string;
