@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { exportKerasProject, importFile } from '../../src/interop';
+import { freePorts } from '../../test/unit/keras';
 
 /**
  * `node out/bench/keras/workers.js [--quick] [--json] [--epochs=N] [--max-samples=N] [--python=PATH]`:
@@ -42,16 +42,6 @@ function run(name: string, argv: string[], cwd: string): Promise<Result & { stdo
       resolve({ name, seconds: (Date.now() - started) / 1000, accuracy: Number.isFinite(accuracy) ? accuracy : undefined, code, stdout, stderr });
     });
   });
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  })));
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
 }
 
 async function main(): Promise<void> {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -13,7 +12,7 @@ import { exportKerasProject, importFile, importModel } from '../../src/interop';
 import type { Prediction } from '../../src/protocol/trainer';
 import { startTrainer, type TrainerJob } from '../../src/runner/trainerProcess';
 import { readRepoFile, repoRoot } from './helpers';
-import { python, run, venv, type ProcessResult } from './keras';
+import { freePorts, python, run, venv, type ProcessResult } from './keras';
 
 /**
  * Keras interop against the real thing: exported scripts run in Python with TensorFlow 2.21 /
@@ -30,17 +29,6 @@ import { python, run, venv, type ProcessResult } from './keras';
  *
  * Without a Python that can have TensorFlow, the tests are skipped with the reason.
  */
-
-/** Ports free on 127.0.0.1 right now (the workers bind them a moment later). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  })));
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 /** At most two heavy processes (Python with TensorFlow, the trainer) at a time: the machines have two cores. */
 const queue: (() => void)[] = [];
