@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { exportKerasProject, importFile } from '../../src/interop';
+import { exportKerasProject } from '../../src/interop';
 import { freePorts } from '../../test/unit/keras';
 
 /**
@@ -10,7 +10,7 @@ import { freePorts } from '../../test/unit/keras';
  * the issue's "done when", timed. Exports examples/spam-lstm.rnn.json to a project folder, copies
  * it elsewhere, trains it in one process (model.fit), on one worker and on two workers on 127.0.0.1
  * (same global batch and seed), and prints wall time and test accuracy of each; then imports the
- * chief's model.keras back. Keras from `--python`, else $RNN_STUDIO_KERAS_PYTHON, else .venv-keras.
+ * chief's model.keras back with `rnn-studio import` (its weights as a run, evaluated). Keras from `--python`, else $RNN_STUDIO_KERAS_PYTHON, else .venv-keras.
  */
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -66,20 +66,23 @@ async function main(): Promise<void> {
     const workers = `127.0.0.1:${a},127.0.0.1:${b}`;
     const [chief, other] = await Promise.all([0, 1].map((i) => run(`two workers (worker ${i})`, [...common, '--workers', workers, '--worker-index', String(i)], path.join(work, `worker-${i}`))));
     results.push(chief, { ...other, accuracy: undefined });
-    const imported = existsSync(path.join(work, 'worker-0', 'model.keras')) ? await importFile(path.join(work, 'worker-0', 'model.keras')) : undefined;
+    // The chief's model back into RNN Studio as a user would: `rnn-studio import`, which writes the model file and a run with the trained weights, evaluated.
+    const saved = path.join(work, 'worker-0', 'model.keras');
+    const imported = existsSync(saved) ? spawnSync(process.execPath, [path.join(root, 'bin', 'rnn-studio.js'), 'import', saved], { cwd: work, encoding: 'utf8' }) : undefined;
+    const importedLine = imported && ((imported.stderr.split('\n').find((l) => l.startsWith('Wrote ') && l.includes('trained weights')) ?? imported.stderr.trim()) || `exit ${imported.status}`);
     const failed = results.filter((r) => r.code !== 0);
     if (args.includes('--json')) {
-      console.log(JSON.stringify({ bench: 'keras-workers', epochs: Number(epochs), maxSamples: Number(maxSamples), results: results.map(({ name, seconds, accuracy, code }) => ({ name, seconds, accuracy, code })), importDiagnostics: imported?.diagnostics }));
+      console.log(JSON.stringify({ bench: 'keras-workers', epochs: Number(epochs), maxSamples: Number(maxSamples), results: results.map(({ name, seconds, accuracy, code }) => ({ name, seconds, accuracy, code })), importBack: { code: imported?.status ?? null, message: importedLine ?? 'not saved' } }));
     } else {
       console.log(`Keras project of spam-lstm, ${epochs} epoch(s) on ${maxSamples} samples (wall time, test accuracy):`);
       for (const r of results) console.log(`  ${r.name.padEnd(26)} ${r.seconds.toFixed(1).padStart(7)} s  ${r.accuracy?.toFixed(4) ?? ''}${r.code === 0 ? '' : `  FAILED (exit ${r.code})`}`);
       const one = results[1].accuracy;
       const two = chief.accuracy;
       if (one !== undefined && two !== undefined) console.log(`  |2 workers - 1 worker| test accuracy: ${Math.abs(two - one).toFixed(4)} (tolerance 0.02)`);
-      console.log(`  chief's model.keras imports back: ${imported ? (imported.diagnostics.length ? imported.diagnostics.join('; ') : 'no notes') : 'not saved'}`);
+      console.log(`  chief's model.keras imported back (rnn-studio import, exit ${imported?.status ?? '-'}): ${importedLine ?? 'not saved'}`);
     }
     for (const r of failed) console.error(`${r.name}: exit ${r.code}\n${r.stderr?.slice(-1500) ?? ''}`);
-    if (failed.length) process.exitCode = 1;
+    if (failed.length || (imported && imported.status !== 0)) process.exitCode = 1;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
