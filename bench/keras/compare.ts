@@ -92,11 +92,16 @@ interface Measurement {
   params?: number;
 }
 
-/** About 2-4 s of timed batches per measurement on this machine kind. */
+/**
+ * About 2 s of timed batches per measurement on this machine kind, the same count for every side.
+ * Shorter measurements time the JavaScript engine's warm-up more than training: V8 optimises
+ * TensorFlow.js' code over the first few dozen batches, which run up to 20 % slower (an epoch of
+ * the spam example is 95 batches).
+ */
 function batchesFor(c: Config, pureJs: boolean): number {
   if (pureJs) return 1;
-  const base = c.cell === 'SimpleRNN' ? 16 : 8;
-  return Math.max(sweep ? 40 : 4, Math.min(32, Math.round((base * 200) / c.timesteps / (c.bidirectional ? 2 : 1))));
+  const atT200 = c.cell === 'SimpleRNN' ? 100 : 25;
+  return Math.max(sweep ? 40 : 8, Math.min(200, Math.round((atT200 * 200) / c.timesteps / (c.bidirectional ? 2 : 1))));
 }
 
 function runOnce(command: string, argv: string[], env: NodeJS.ProcessEnv): Measurement | { error: string } {
