@@ -8,7 +8,7 @@ import type { Backend } from './backend';
 import { buildModel } from './builder';
 import { setKerasWeights } from './layers/keras-weights';
 import { readKerasWeights } from './kerasWeightsFile';
-import { RUN_FILES, RunWriter, runsRoot } from './runFolder';
+import { runsRoot, writeRun } from './runFolder';
 import { compileModel, evaluateOn, originalUnitsMae, readModelFile, tensor, UserError } from './train';
 
 export interface ImportedWeights {
@@ -80,14 +80,11 @@ export async function importKerasWeights(job: { modelPath: string; modelText: st
     const testMetrics = test ? await evaluateOn(model, test, names, batchSize) : undefined;
     if (test && testMetrics && data.kind === 'timeseries') Object.assign(testMetrics, await originalUnitsMae(tf, model, test, data));
     const history = (record?.history ?? []).map((logs) => Object.fromEntries(Object.entries(logs).filter(([, v]) => typeof v === 'number')));
-    const writer = new RunWriter(root);
-    await writer.begin();
-    try {
-      await writer.writeModel(tf, model);
-      await writer.writeJson(RUN_FILES.preprocessor, data.preprocessor);
-      await writer.writeJson(RUN_FILES.history, history);
-      await writer.writeText(RUN_FILES.modelFile, job.modelText);
-      await writer.writeJson(RUN_FILES.metrics, {
+    const runDir = await writeRun(root, tf, model, {
+      preprocessor: data.preprocessor,
+      history,
+      modelText: job.modelText,
+      metrics: {
         epochs: history.length,
         stoppedEarly: false,
         cancelled: false,
@@ -106,13 +103,9 @@ export async function importKerasWeights(job: { modelPath: string; modelText: st
         modelPath: job.modelPath,
         maxSamples,
         seed,
-      });
-      const runDir = await writer.commit();
-      return { runDir, testMetrics, kerasTestMetrics: record?.test_metrics, notes };
-    } catch (e) {
-      await writer.abandon();
-      throw e;
-    }
+      },
+    });
+    return { runDir, testMetrics, kerasTestMetrics: record?.test_metrics, notes };
   } finally {
     if (test) tf.dispose([test.x, test.y]);
     model.dispose();

@@ -95,6 +95,27 @@ export class RunWriter {
   }
 }
 
+/**
+ * Writes a whole run (the model and its weights, the data's preprocessing, the history, the model
+ * file's text and the metrics) into a new folder under `root`, moved into place only when all of it
+ * is written. Returns the run's folder.
+ */
+export async function writeRun(root: string, tf: Tf, model: tfType.LayersModel, run: { preprocessor: unknown; history: unknown; modelText: string; metrics: Record<string, unknown> }): Promise<string> {
+  const writer = new RunWriter(root);
+  await writer.begin();
+  try {
+    await writer.writeModel(tf, model);
+    await writer.writeJson(RUN_FILES.preprocessor, run.preprocessor);
+    await writer.writeJson(RUN_FILES.history, run.history);
+    await writer.writeText(RUN_FILES.modelFile, run.modelText);
+    await writer.writeJson(RUN_FILES.metrics, run.metrics);
+    return await writer.commit();
+  } catch (e) {
+    await writer.abandon();
+    throw e;
+  }
+}
+
 export async function loadRunModel(tf: Tf, runDir: string): Promise<tfType.LayersModel> {
   const json = JSON.parse(await readFile(path.join(runDir, RUN_FILES.model), 'utf8'));
   const weights = await readFile(path.join(runDir, RUN_FILES.weights));

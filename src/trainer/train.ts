@@ -11,7 +11,7 @@ import { buildModel } from './builder';
 import { trainingPrecision } from './precision';
 import { kerasAdam } from './optimizers';
 import { runsFolderProblem } from '../runner/runs';
-import { RUN_FILES, RunWriter, runsRoot } from './runFolder';
+import { runsRoot, writeRun } from './runFolder';
 
 /** Errors the user can act on (bad model, bad data): reported as messages, not stack traces. */
 export class UserError extends Error {
@@ -285,22 +285,15 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
       dtypePolicy: analysis.dtypePolicy,
       compute: precision.compute,
     };
-    const writer = new RunWriter(root);
-    await writer.begin();
-    try {
-      await writer.writeModel(tf, model);
-      await writer.writeJson(RUN_FILES.preprocessor, data.preprocessor);
-      await writer.writeJson(RUN_FILES.history, history);
-      await writer.writeText(RUN_FILES.modelFile, job.modelText);
-      // What evaluate and predict need to rebuild the same data: the model's folder and the caps used.
-      const provenance = { modelPath: job.modelPath, maxSamples: job.overrides?.maxSamples, seed };
-      await writer.writeJson(RUN_FILES.metrics, { ...summary, history: undefined, labels: data.labels, dataSummary: data.summary, names, ...provenance });
-      const runDir = await writer.commit();
-      return { ...summary, runDir };
-    } catch (e) {
-      await writer.abandon();
-      throw e;
-    }
+    // What evaluate and predict need to rebuild the same data: the model's folder and the caps used.
+    const provenance = { modelPath: job.modelPath, maxSamples: job.overrides?.maxSamples, seed };
+    const runDir = await writeRun(root, tf, model, {
+      preprocessor: data.preprocessor,
+      history,
+      modelText: job.modelText,
+      metrics: { ...summary, history: undefined, labels: data.labels, dataSummary: data.summary, names, ...provenance },
+    });
+    return { ...summary, runDir };
   } finally {
     earlyStopping?.dispose();
     tf.dispose([trainSet.x, trainSet.y, ...(validation ? [validation.x, validation.y] : []), ...(test ? [test.x, test.y] : [])]);
