@@ -59,7 +59,12 @@ class Analyzer {
 
   run(): ModelAnalysis {
     const { doc } = this;
+    // The parser reports one error per unclosed bracket, all at the end of the text: say it once.
+    const seen = new Set<string>();
     for (const e of doc.syntaxErrors) {
+      const key = `${e.offset}:${e.length}:${e.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       this.diagnostics.push({ severity: 'error', code: 'json-syntax', message: e.message, path: [], range: doc.lines.range(e.offset, Math.max(e.length, 1)), source: 'json' });
     }
     const root = doc.root;

@@ -35,6 +35,11 @@ describe('nesting deeper than the limit', () => {
     });
   }
 
+  it('5,000 unclosed brackets: one too-deep error and one syntax error, not one per bracket', () => {
+    const a = analyzeModel('['.repeat(5000));
+    assert.deepEqual(a.diagnostics.map((d) => d.code).sort(), ['json-syntax', 'too-deep']);
+  });
+
   it('a model nested exactly to the limit reads normally', () => {
     const depth = MAX_NESTING - 3; // root object, layers array and the layer object
     const a = analyzeModel(layerLine(`, "x": ${'['.repeat(depth)}${']'.repeat(depth)}`));
