@@ -156,6 +156,31 @@ describe('Python: the tutorial\'s common mistakes', () => {
     assert.deepEqual((await analyzePython(padded))[0].diagnostics.filter((x) => x.severity !== 'info'), []);
   });
 
+  it('a ragged array for fit is flagged in a snippet pasted without imports, and on a model a function returns', async () => {
+    const snippet = ['model = Sequential([', '    Embedding(100, 8),', '    LSTM(16),', '    Dense(1, activation="sigmoid"),', '])', 'X = np.array([[1, 2, 3], [4, 5]])', 'model.fit(X, y)'].join('\n');
+    const [m] = await analyzePython(snippet);
+    const d = m.diagnostics.find((x) => x.code === 'ragged-sequences');
+    assert.ok(d, codes(m).join(', '));
+    assert.equal(d.range.start.line, 5);
+    assert.equal(snippet.split('\n')[5].slice(d.range.start.character, d.range.end.character), 'np.array([[1, 2, 3], [4, 5]])');
+
+    const built = [
+      'import numpy as np',
+      'from tensorflow import keras',
+      'def build_model(units):',
+      '    model = keras.Sequential([keras.layers.Embedding(100, 8), keras.layers.LSTM(units), keras.layers.Dense(1)])',
+      '    return model',
+      'net = build_model(16)',
+      'sequences = [[1, 2, 3], [4, 5, 6, 7, 8], [9, 10]]',
+      'net.fit(np.array(sequences), np.array([0, 1, 0]), epochs=3)',
+    ].join('\n');
+    const [b] = await analyzePython(built);
+    assert.deepEqual(b.diagnostics.filter((x) => x.code === 'ragged-sequences').map((x) => x.range.start.line), [7]);
+    assert.deepEqual(b.model.training, { epochs: 3 });
+    // A torch file with nn.Sequential is still not read (and not parsed).
+    assert.deepEqual(await analyzePython('import torch.nn as nn\nm = nn.Sequential(nn.LSTM(3, 4))\n'), []);
+  });
+
   it('Embedding(input_length=N) is named as ignored by Keras 3, and N is the length used', async () => {
     const [m] = await analyzePython(readFileSync(path.join(fixtures, 'ch18-sentiment.py'), 'utf8'));
     const d = m.diagnostics.find((x) => /input_length/.test(x.message))!;

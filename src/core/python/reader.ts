@@ -316,8 +316,7 @@ class Reader {
       }
       for (const p of params) if (!bindings.has(p.name) && p.default) bindings.set(p.name, { node: p.default, scope: { block: this.root, at: fn.startIndex } });
       for (const seq of sequentials) {
-        const model = this.readSequential(seq, { block: body, at: seq.startIndex, bindings, parent: siteScope });
-        if (model) model.callSite = { start: site.startIndex, end: site.endIndex };
+        this.readSequential(seq, { block: body, at: seq.startIndex, bindings, parent: siteScope }, { start: site.startIndex, end: site.endIndex });
       }
     }
   }
@@ -349,8 +348,8 @@ class Reader {
 
   // ---- models ----------------------------------------------------------------------------------
 
-  private readSequential(call: Node, scope: Scope): PyModel | undefined {
-    const model: PyModel = { variable: null, span: spanOf(call), layers: [], fits: [], notes: [], truncated: false };
+  private readSequential(call: Node, scope: Scope, callSite?: Span): PyModel | undefined {
+    const model: PyModel = { variable: null, span: spanOf(call), layers: [], fits: [], notes: [], truncated: false, callSite };
     const { variable, statement, block } = this.binding(call);
     model.variable = variable;
     const args = this.callArgs(call, 'Sequential');
@@ -387,12 +386,43 @@ class Reader {
         const arg = added.call.childForFieldName('arguments')?.namedChildren.find((a) => a && a.type !== 'comment');
         if (arg) elements.push({ node: arg, scope: { ...scope, at: arg.startIndex } });
       }
-      for (const c of this.methodCalls(variable, 'compile', block, statement.endIndex, until)) if (!c.nested) model.compile = this.plainCall(c.call, scope);
-      for (const c of this.methodCalls(variable, 'fit', block, statement.endIndex, until)) model.fits.push(this.fitCall(c.call, scope));
+      this.readTraining(model, variable, statement, block, until, scope);
+      this.readTrainingAfterReturn(model, variable, block, scope);
     }
     this.readLayers(model, elements);
     this.models.push(model);
     return model;
+  }
+
+  /** `variable.compile(...)` and `variable.fit(...)` after the statement that binds the model. */
+  private readTraining(model: PyModel, variable: string, statement: Node, block: Node, until: number, scope: Scope): void {
+    for (const c of this.methodCalls(variable, 'compile', block, statement.endIndex, until)) if (!c.nested) model.compile = this.plainCall(c.call, scope);
+    for (const c of this.methodCalls(variable, 'fit', block, statement.endIndex, until)) model.fits.push(this.fitCall(c.call, scope));
+  }
+
+  /**
+   * A model a function builds and returns (`def build(): model = Sequential(...); return model`):
+   * the training calls on what its callers bind it to (`m = build()` then `m.fit(X, y)`).
+   */
+  private readTrainingAfterReturn(model: PyModel, variable: string, body: Node, scope: Scope): void {
+    const fn = body.parent;
+    if (fn?.type !== 'function_definition' || !scope.bindings) return;
+    const returns = body.namedChildren.some((st) => st?.type === 'return_statement' && st.namedChildren[0]?.text === variable);
+    const name = fn.childForFieldName('name')?.text;
+    if (!returns || !name) return;
+    const site = model.callSite;
+    for (const call of this.callSites(name)) {
+      if (site && call.startIndex !== site.start) continue;
+      const bound = this.binding(call);
+      if (!bound.variable || !bound.statement || !bound.block) continue;
+      const outer: Scope = { block: bound.block, at: call.startIndex };
+      let until = Infinity;
+      for (const a of this.assignmentsByName.get(bound.variable) ?? []) {
+        const top = this.statementIn(a, bound.block);
+        if (top && top.startIndex > bound.statement.startIndex && top.type === 'expression_statement') until = Math.min(until, top.startIndex);
+      }
+      this.readTraining(model, bound.variable, bound.statement, bound.block, until, outer);
+    }
   }
 
   private readLayers(model: PyModel, elements: { node: Node; scope: Scope }[]): void {
