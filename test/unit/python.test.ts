@@ -3,7 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzePython, modelFileText, type PythonModelAnalysis } from '../../src/core/python/analyze';
-import { analyzeModel, type Fix } from '../../src/core';
+import { analyzeModel, RETURN_SEQUENCES_CODES, type Fix } from '../../src/core';
+import { fixAllNotebook, fixAllPython } from '../../src/core/python/fixAll';
+import { analyzeNotebook } from '../../src/core/python/notebook';
 import { kerasModelCode } from '../../src/interop';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -17,6 +19,7 @@ interface KerasLayer {
   non_trainable_params?: number;
 }
 interface KerasModel {
+  name: string;
   built: boolean;
   layers: KerasLayer[];
   total_params?: number;
@@ -44,6 +47,12 @@ describe('Python: the tutorials\' code blocks give Keras 3\'s shapes and counts'
         assert.deepEqual(
           m.layers.map((l) => l.type),
           k.layers.map((l) => l.class_name),
+        );
+        // Keras numbers default names per session: across the models of a file too.
+        assert.equal(m.name, k.name);
+        assert.deepEqual(
+          m.layers.map((l) => l.name),
+          k.layers.map((l) => l.name),
         );
         if (k.built) {
           assert.deepEqual(errors(m), [], `no errors on ${file} model ${i}`);
@@ -288,5 +297,36 @@ describe('Python reader', () => {
     const text = ['%matplotlib inline', '!pip install keras', 'import keras', 'x = (', 'm = keras.Sequential([keras.Input((5, 1)), keras.layers.LSTM(4)])'].join('\n');
     const models = await analyzePython(text);
     assert.ok(models.length <= 1);
+  });
+});
+
+describe('Python: fix all return_sequences problems', () => {
+  const cells = [
+    { index: 0, text: '%matplotlib inline\nimport tensorflow as tf\nfrom tensorflow.keras.layers import LSTM, Dense\nT = 30' },
+    { index: 2, text: 'model = tf.keras.Sequential([\n    LSTM(64, input_shape=(T, 1)),\n    LSTM(48),\n    LSTM(32),\n    Dense(1)\n])' },
+    { index: 3, text: 'other = tf.keras.Sequential([tf.keras.Input((T, 2)), LSTM(8), LSTM(4), Dense(1)])' },
+  ];
+
+  it('in a notebook: every stack of every cell, each cell edited in place', async () => {
+    const changes = await fixAllNotebook(cells, RETURN_SEQUENCES_CODES);
+    assert.deepEqual(changes.map((c) => c.cell), [2, 3]);
+    const fixed = cells.map((c) => {
+      const change = changes.find((x) => x.cell === c.index);
+      return change ? c.text.slice(0, change.offset) + change.newText + c.text.slice(change.offset + change.length) : c.text;
+    });
+    assert.equal(fixed[0], cells[0].text);
+    assert.match(fixed[1], /LSTM\(64, input_shape=\(T, 1\), return_sequences=True\),\n {4}LSTM\(48, return_sequences=True\),\n {4}LSTM\(32\),/);
+    assert.equal(fixed[2], 'other = tf.keras.Sequential([tf.keras.Input((T, 2)), LSTM(8, return_sequences=True), LSTM(4), Dense(1)])');
+    const after = await analyzeNotebook(fixed.map((text, i) => ({ index: cells[i].index, text })));
+    assert.deepEqual(after.flatMap((m) => m.diagnostics.filter((d) => d.severity === 'error')), []);
+    assert.deepEqual(after.map((m) => m.layers.map((l) => l.name)), [['lstm', 'lstm_1', 'lstm_2', 'dense'], ['lstm_3', 'lstm_4', 'dense_1']]);
+  });
+
+  it('in a .py file: the same, as one replacement', async () => {
+    const text = cells.map((c) => c.text.replace('%matplotlib inline\n', '')).join('\n');
+    const change = (await fixAllPython(text, RETURN_SEQUENCES_CODES))!;
+    const fixed = text.slice(0, change.offset) + change.newText + text.slice(change.offset + change.length);
+    assert.deepEqual((await analyzePython(fixed)).flatMap((m) => m.diagnostics.filter((d) => d.severity === 'error')), []);
+    assert.equal(await fixAllPython(fixed, RETURN_SEQUENCES_CODES), undefined);
   });
 });

@@ -1,6 +1,6 @@
 import { analyzeModel } from '../analyze';
 import { LineIndex } from '../document';
-import { formatShape } from '../shapes';
+import { formatShape, LayerNamer } from '../shapes';
 import type { AnalyzeOptions, Diagnostic, Fix, JsonPath, LayerInfo, ModelAnalysis, Range, TextEdit } from '../types';
 import type { Edit } from 'web-tree-sitter';
 import { blankMagics, mentionsKeras, parsePython, pythonParser, type Tree } from './parser';
@@ -41,7 +41,9 @@ export async function analyzePython(text: string, options: AnalyzeOptions = {}):
 
 export function analyzePythonTree(tree: Tree, text: string, options: AnalyzeOptions = {}, cache?: Map<string, ModelAnalysis>): PythonModelAnalysis[] {
   const lines = new LineIndex(text);
-  return readKerasModels(tree, text).map((m) => analyzeOne(m, text, lines, options, cache));
+  // Keras numbers default names per Python session: the second model's first LSTM is `lstm_1`.
+  const session = new LayerNamer();
+  return readKerasModels(tree, text).map((m) => analyzeOne(m, text, lines, options, cache, session));
 }
 
 /**
@@ -107,8 +109,8 @@ interface Origins {
   layers: PyLayer[];
 }
 
-function analyzeOne(py: PyModel, text: string, lines: LineIndex, options: AnalyzeOptions, cache?: Map<string, ModelAnalysis>): PythonModelAnalysis {
-  const model = toModelObject(py);
+function analyzeOne(py: PyModel, text: string, lines: LineIndex, options: AnalyzeOptions, cache: Map<string, ModelAnalysis> | undefined, session: LayerNamer): PythonModelAnalysis {
+  const model = toModelObject(py, session);
   const json = JSON.stringify(model, null, 1);
   const key = cache && `${JSON.stringify(options)}\n${json}`;
   let analysis = key ? cache!.get(key) : undefined;
@@ -213,9 +215,13 @@ function fitDiagnostics(py: PyModel, analysis: ModelAnalysis, lines: LineIndex):
   return out;
 }
 
-/** The `.rnn.json` model object the Python code describes. */
-export function toModelObject(py: PyModel): Record<string, unknown> {
-  const model: Record<string, unknown> = { name: py.name ?? 'sequential' };
+/**
+ * The `.rnn.json` model object the Python code describes. `session` numbers the default names as
+ * Keras does across the models of one file or notebook (`sequential_1`, `lstm_1`, ...); a layer
+ * gets an explicit name only where that differs from the model file's own numbering.
+ */
+function toModelObject(py: PyModel, session: LayerNamer): Record<string, unknown> {
+  const model: Record<string, unknown> = { name: py.name ?? session.next('Sequential') };
   if (py.input) {
     const dtype = py.input.dtype ?? (py.layers[0]?.type === 'Embedding' ? 'int32' : undefined);
     model.input = dtype ? { shape: py.input.shape, dtype } : { shape: py.input.shape };
@@ -223,7 +229,8 @@ export function toModelObject(py: PyModel): Record<string, unknown> {
     // Token ids of a length the code does not fix: Keras builds such a model as (None, None).
     model.input = { shape: [null], dtype: 'int32' };
   }
-  model.layers = py.layers.map(layerObject);
+  const own = new LayerNamer();
+  model.layers = py.layers.map((l) => layerObject(l, session, own));
   const compile = py.compile && compileObject(py.compile);
   if (compile) model.compile = compile;
   const training = py.fits[0] && trainingObject(py.fits[0]);
@@ -256,10 +263,15 @@ function trainingObject(fit: PyCall): Record<string, unknown> | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
-function layerObject(layer: PyLayer): Record<string, unknown> {
+function layerObject(layer: PyLayer, session: LayerNamer, own: LayerNamer): Record<string, unknown> {
   const out: Record<string, unknown> = { type: layer.type };
   for (const a of layer.args) out[a.key] = jsonValue(a.value);
-  if (layer.inner) out.layer = layerObject(layer.inner);
+  // Keras creates a wrapped layer before its wrapper, so it takes its default name first.
+  if (layer.inner) out.layer = layerObject(layer.inner, session, own);
+  if (out.name === undefined) {
+    const keras = session.next(layer.type);
+    if (keras !== own.next(layer.type)) out.name = keras;
+  }
   return out;
 }
 
