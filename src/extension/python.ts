@@ -500,8 +500,9 @@ async function convertToModelFile(document: vscode.TextDocument, model: AnyModel
   const dir = vscode.Uri.joinPath(source, '..');
   let target = vscode.Uri.joinPath(dir, `${base}.rnn.json`);
   for (let i = 1; await exists(target); i++) target = vscode.Uri.joinPath(dir, `${base}-${i}.rnn.json`);
-  const name = model.name === 'sequential' && model.variable ? base : model.name;
-  const json = modelFileText(`${vscode.workspace.asRelativePath(source)}:${model.range.start.line + 1}`, { ...model.model, name });
+  // Keras' default name (sequential, sequential_1, ...) gives way to the variable's.
+  const name = model.source.name === undefined && model.variable ? base : model.name;
+  const json = modelFileText(`${vscode.workspace.asRelativePath(source)}:${model.range.start.line + 1}`, { ...model.model, name }, model.data);
   await vscode.workspace.fs.writeFile(target, Buffer.from(json, 'utf8'));
   await vscode.window.showTextDocument(target, { preview: false });
   return target;

@@ -76,13 +76,51 @@ describe('Python: Convert to .rnn.json', () => {
   it('every tutorial model converts to a model file with the same shapes and counts', async () => {
     for (const file of Object.keys(expected)) {
       for (const m of await analyzePython(readFileSync(path.join(root, file), 'utf8'))) {
-        const text = modelFileText(`${file}:${m.range.start.line + 1}`, m.model);
+        const text = modelFileText(`${file}:${m.range.start.line + 1}`, m.model, m.data);
         const a = analyzeModel(text);
         assert.equal(a.totalParams, m.totalParams, file);
         assert.deepEqual(a.layers.map((l) => l.outputShape), m.layers.map((l) => l.outputShape), file);
-        assert.deepEqual(a.diagnostics.map((d) => d.code), m.diagnostics.map((d) => d.code).filter((c) => !['input-length-ignored', 'not-evaluated', 'no-input-shape', 'fit-missing-feature-axis', 'ragged-sequences'].includes(c)), file);
+        // A "data" section from the code lacks its source (Python values): that one problem sits on
+        // "data", right above the note that says what to add.
+        const dataProblems = a.diagnostics.filter((d) => d.path[0] === 'data');
+        if (m.data) {
+          assert.deepEqual(dataProblems.map((d) => [d.code, d.message]), [['missing-key', '"data" needs "source". Where the samples come from.']], file);
+          assert.match(text.split('\n')[dataProblems[0].range.start.line + 1], /^ {4}\/\/ The samples come from `.+` in Python, which a model file cannot hold/);
+        }
+        assert.deepEqual(a.diagnostics.filter((d) => d.path[0] !== 'data').map((d) => d.code), m.diagnostics.map((d) => d.code).filter((c) => !['input-length-ignored', 'not-evaluated', 'no-input-shape', 'fit-missing-feature-axis', 'ragged-sequences'].includes(c)), file);
       }
     }
+  });
+
+  it('takes the Tokenizer and pad_sequences settings of the code into "data"', async () => {
+    const [m] = await analyzePython(readFileSync(path.join(fixtures, 'ch18-preprocessing.py'), 'utf8'));
+    assert.deepEqual(m.data, { section: { kind: 'text', num_words: 1000, oov_token: '<OOV>', maxlen: 15, padding: 'post', truncating: 'post' }, origin: 'texts' });
+    const [imdb] = await analyzePython(readFileSync(path.join(fixtures, 'ch18-sentiment.py'), 'utf8'));
+    assert.deepEqual(imdb.data, { section: { kind: 'text', maxlen: 200 }, origin: 'tf.keras.datasets.imdb.load_data( num_words=10000 )' });
+  });
+
+  it('TextVectorization(max_tokens, output_sequence_length) is a Tokenizer with an OOV token and post padding', async () => {
+    const text = [
+      'import keras',
+      'from keras import layers',
+      'vectorize = layers.TextVectorization(max_tokens=20000, output_sequence_length=120)',
+      'vectorize.adapt(train_texts)',
+      'model = keras.Sequential([keras.Input((120,), dtype="int32"), layers.Embedding(20000, 32), layers.GRU(16), layers.Dense(1, activation="sigmoid")])',
+      'model.compile("rmsprop", "binary_crossentropy", metrics=["accuracy"])',
+      'model.fit(vectorize(train_texts), train_labels, epochs=4, batch_size=16, validation_split=0.1)',
+    ].join('\n');
+    const [m] = await analyzePython(text);
+    assert.deepEqual(m.data, {
+      section: { kind: 'text', num_words: 20000, oov_token: '[UNK]', filters: '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n\'', maxlen: 120, padding: 'post', truncating: 'post' },
+      origin: 'train_texts',
+    });
+    assert.deepEqual(m.model.compile, { optimizer: 'rmsprop', loss: 'binary_crossentropy', metrics: ['accuracy'] });
+    assert.deepEqual(m.model.training, { epochs: 4, batch_size: 16, validation_split: 0.1 });
+    const converted = analyzeModel(modelFileText('t.py:5', m.model, m.data));
+    assert.deepEqual(converted.diagnostics.map((d) => d.code), ['missing-key']);
+    // A pad_sequences length that disagrees with the model's input is the model file's own check.
+    const [short] = await analyzePython(text.replace('output_sequence_length=120', 'output_sequence_length=100'));
+    assert.ok(analyzeModel(modelFileText('t.py:5', short.model, short.data)).diagnostics.some((d) => d.code === 'input-length-mismatch'));
   });
 
   it('takes fit\'s epochs, batch_size and validation_split into "training"', async () => {

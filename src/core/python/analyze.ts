@@ -4,7 +4,7 @@ import { formatShape, LayerNamer } from '../shapes';
 import type { AnalyzeOptions, Diagnostic, Fix, JsonPath, LayerInfo, ModelAnalysis, Range, TextEdit } from '../types';
 import type { Edit } from 'web-tree-sitter';
 import { blankMagics, mentionsKeras, parsePython, pythonParser, type Tree } from './parser';
-import { readKerasModels, type PyArg, type PyCall, type PyLayer, type PyModel, type PyValue, type Span } from './reader';
+import { readKerasModels, type PyArg, type PyCall, type PyLayer, type PyModel, type PyPipeline, type PyValue, type Span } from './reader';
 
 /**
  * Keras models in Python source, analysed by the same engine as `*.rnn.json`: each model the
@@ -24,6 +24,12 @@ export interface PythonModelAnalysis extends ModelAnalysis {
   model: Record<string, unknown>;
   /** The reader's result, with offsets, for editors (hints go after `layers[i].call.end`). */
   source: PyModel;
+  /**
+   * The text preprocessing the code shows (tokenizer, pad_sequences) as a `.rnn.json` "data"
+   * section, for Convert to .rnn.json; without "source" (the samples are Python values), so it is
+   * not part of the analysed `model`. `origin` is the expression the samples come from.
+   */
+  data?: { section: Record<string, unknown>; origin?: string };
 }
 
 /** Reads and analyses every Keras model of a Python text; [] without parsing when it never names Keras. */
@@ -158,6 +164,7 @@ function analyzeOne(py: PyModel, text: string, lines: LineIndex, options: Analyz
     callSite: py.callSite && range(py.callSite),
     model,
     source: py,
+    data: py.fits[0]?.pipeline && dataSection(py.fits[0].pipeline),
   };
 }
 
@@ -239,17 +246,76 @@ function toModelObject(py: PyModel, session: LayerNamer): Record<string, unknown
 }
 
 /**
- * The text of a `.rnn.json` converted from Python: the model, with a comment on what the file
- * cannot hold (the training arrays are NumPy values in the code; a `data` section names a source).
+ * The text of a `.rnn.json` converted from Python: the model, the tokenizer and pad_sequences
+ * settings the code shows in "data", and a comment on what the file cannot hold (the samples are
+ * Python values). A "data" section without its "source" is reported by the checks on "data",
+ * right above the note that says what to add.
  */
-export function modelFileText(from: string, model: Record<string, unknown>): string {
-  return [
-    `// Converted by RNN Studio from the Keras model at ${from}.`,
-    '// The training data (arrays made in Python) is not part of this file: add a "data" section',
-    '// (a built-in data set, a JSONL, CSV or aclImdb folder) to train it here.',
-    JSON.stringify(model, null, 2),
-    '',
-  ].join('\n');
+export function modelFileText(from: string, model: Record<string, unknown>, data?: PythonModelAnalysis['data']): string {
+  const head = `// Converted by RNN Studio from the Keras model at ${from}.`;
+  if (!data) {
+    return [
+      head,
+      '// The training data (arrays made in Python) is not part of this file: add a "data" section',
+      '// (a built-in data set, a JSONL, CSV or aclImdb folder) to train it here.',
+      JSON.stringify(model, null, 2),
+      '',
+    ].join('\n');
+  }
+  const from_ = data.origin ? `\`${data.origin}\`` : 'the Python code';
+  const json = JSON.stringify({ ...model, data: data.section }, null, 2).replace(
+    /^ {2}"data": \{$/m,
+    (line) =>
+      [
+        line,
+        `    // The samples come from ${from_} in Python, which a model file cannot hold. To train here,`,
+        '    // name them: "source": "jsonl", "csv" or "folder" with "path", or "builtin" with "dataset".',
+      ].join('\n'),
+  );
+  return [head, '// "data" holds the tokenizer and pad_sequences settings of the code; see the note in it.', json, ''].join('\n');
+}
+
+/** Tokenizer's default filters; TextVectorization's default standardization strips the apostrophe too. */
+const TOKENIZER_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n';
+
+/**
+ * The "data" settings of a text pipeline, in the model file's terms (Keras Tokenizer and
+ * pad_sequences semantics). `TextVectorization(max_tokens=N, output_sequence_length=L)` is the
+ * same as `Tokenizer(num_words=N, oov_token="[UNK]")` with post-padding and post-truncation to L.
+ */
+function dataSection(p: PyPipeline): { section: Record<string, unknown>; origin?: string } | undefined {
+  const out: Record<string, unknown> = { kind: 'text' };
+  const int = (v: PyValue | undefined) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : undefined);
+  const str = (v: PyValue | undefined) => (typeof v === 'string' ? v : undefined);
+  const side = (v: PyValue | undefined) => (v === 'pre' || v === 'post' ? v : undefined);
+  const t = p.tokenizer;
+  if (t?.cls === 'Tokenizer' && t.args.char_level !== true) {
+    out.num_words = int(t.args.num_words);
+    out.oov_token = str(t.args.oov_token) || undefined;
+    out.lower = typeof t.args.lower === 'boolean' ? t.args.lower : undefined;
+    out.filters = str(t.args.filters);
+    out.split = str(t.args.split) || undefined;
+  } else if (t?.cls === 'TextVectorization' && (t.args.output_mode ?? 'int') === 'int' && (t.args.split ?? 'whitespace') === 'whitespace') {
+    const standardize = 'standardize' in t.args ? t.args.standardize : 'lower_and_strip_punctuation';
+    out.num_words = int(t.args.max_tokens);
+    out.oov_token = '[UNK]';
+    if (standardize === 'lower_and_strip_punctuation' || standardize === 'strip_punctuation') out.filters = `${TOKENIZER_FILTERS}'`;
+    else out.filters = standardize === 'lower' || standardize === null ? '' : undefined;
+    if (standardize === 'strip_punctuation' || standardize === null) out.lower = false;
+    out.maxlen = int(t.args.output_sequence_length);
+    if (out.maxlen) {
+      out.padding = 'post';
+      out.truncating = 'post';
+    }
+  }
+  if (p.pad) {
+    out.maxlen = int(p.pad.maxlen) ?? out.maxlen;
+    out.padding = side(p.pad.padding) ?? out.padding;
+    out.truncating = side(p.pad.truncating) ?? out.truncating;
+    if (typeof p.pad.value === 'number' && p.pad.value !== 0) out.pad_value = p.pad.value;
+  }
+  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
+  return Object.keys(out).length > 1 ? { section: out, origin: p.origin } : undefined;
 }
 
 /** The fit settings the model file can hold (the arrays themselves cannot be expressed there). */

@@ -75,6 +75,16 @@ export interface PyArray {
 export interface PyFit extends PyCall {
   /** The `x` argument and the array it is, when the code shows its shape. */
   x?: { span: Span; text: string; array: PyArray };
+  /** How the code makes `x` from texts, as far as it shows it. */
+  pipeline?: PyPipeline;
+}
+
+/** The text preprocessing behind fit's `x`: Keras' own argument names and the values the code gives. */
+export interface PyPipeline {
+  tokenizer?: { cls: 'Tokenizer' | 'TextVectorization'; args: Record<string, PyValue> };
+  pad?: Record<string, PyValue>;
+  /** The expression the samples come from, where the trace stops (`imdb.load_data(...)`, a list). */
+  origin?: string;
 }
 
 export interface PyModel {
@@ -122,6 +132,10 @@ const POSITIONAL: Record<string, string[]> = {
   Input: ['shape', 'batch_size', 'dtype'],
   InputLayer: ['shape', 'batch_size', 'dtype'],
   Sequential: ['layers', 'trainable', 'name'],
+  // Text preprocessing, read for Convert to .rnn.json.
+  pad_sequences: ['sequences', 'maxlen', 'dtype', 'padding', 'truncating', 'value'],
+  Tokenizer: ['num_words', 'filters', 'lower', 'split', 'char_level', 'oov_token', 'analyzer'],
+  TextVectorization: ['max_tokens', 'standardize', 'split', 'ngrams', 'output_mode', 'output_sequence_length', 'pad_to_max_tokens', 'vocabulary'],
 };
 
 /** Keras arguments that change neither shapes nor counts: read past without a word. */
@@ -201,7 +215,9 @@ class Reader {
         const left = node.childForFieldName('left');
         if (left?.type === 'identifier') push(this.assignmentsByName, left.text, node);
         else if (left && ['pattern_list', 'tuple_pattern', 'list_pattern'].includes(left.type)) {
-          for (const id of left.namedChildren) if (id?.type === 'identifier') push(this.assignmentsByName, id.text, node);
+          // Nested patterns too: `(X_train, y_train), (X_test, y_test) = imdb.load_data()`.
+          const patterns = ['pattern_list', 'tuple_pattern', 'list_pattern', 'parenthesized_expression', 'tuple', 'list'];
+          for (const id of left.descendantsOfType('identifier')) if (id && patterns.includes(id.parent?.type ?? '')) push(this.assignmentsByName, id.text, node);
         }
       } else declarations.push(node);
     }
@@ -570,7 +586,68 @@ class Reader {
     const x = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'x')?.childForFieldName('value') ?? args.find((a) => a.type !== 'keyword_argument');
     const array = x ? this.arrayOf(x, { ...scope, at: call.startIndex }, 0) : undefined;
     if (x && array) fit.x = { span: spanOf(x), text: x.text, array };
+    if (x) fit.pipeline = this.pipelineOf(x, { ...scope, at: call.startIndex });
     return fit;
+  }
+
+  /**
+   * Follows fit's `x` back through names, `np.array(...)`, `pad_sequences(...)` and
+   * `tokenizer.texts_to_sequences(...)` (or a `TextVectorization` called on the texts) to the
+   * settings of each step; stops, naming the expression, where the code makes the samples.
+   */
+  private pipelineOf(node: Node, scope: Scope): PyPipeline | undefined {
+    const out: PyPipeline = {};
+    let current: { node: Node; scope: Scope } = { node, scope };
+    const values = (call: Node, at: Scope, cls: string) => {
+      const args: Record<string, PyValue> = {};
+      for (const a of this.callArgs(call, cls)) {
+        const v = a.key === 'sequences' || a.key === '*' ? undefined : this.evaluate(a.node, at);
+        if (v !== undefined && !(v instanceof NotEvaluable)) args[a.key] = v;
+      }
+      return args;
+    };
+    const tokenizerOf = (target: Node, at: Scope): PyPipeline['tokenizer'] => {
+      const made = this.resolveNode(target, at);
+      const fn = made?.node.type === 'call' ? made.node.childForFieldName('function') : null;
+      const cls = fn && (fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn.text);
+      return made && (cls === 'Tokenizer' || cls === 'TextVectorization') ? { cls, args: values(made.node, made.scope, cls) } : undefined;
+    };
+    for (let hops = 0; hops < 20; hops++) {
+      const n = current.node;
+      if (n.type === 'identifier') {
+        const found = this.lookup(n.text, current.scope, n);
+        if (found instanceof NotEvaluable) {
+          // Unpacked from a loader (`(X_train, y_train), ... = imdb.load_data(...)`): name the loader.
+          const before = (this.assignmentsByName.get(n.text) ?? []).filter((a) => a.endIndex <= n.startIndex).pop();
+          const right = before?.childForFieldName('right');
+          if (right) current = { node: right, scope: current.scope };
+          break;
+        }
+        current = found;
+        continue;
+      }
+      if (n.type !== 'call') break;
+      const fn = n.childForFieldName('function');
+      const name = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
+      const first = n.childForFieldName('arguments')?.namedChildren.find((a) => a && a.type !== 'comment' && a.type !== 'keyword_argument');
+      if ((name === 'array' || name === 'asarray') && first) {
+        current = { node: first, scope: current.scope };
+        continue;
+      }
+      if (name === 'pad_sequences' && first) {
+        out.pad ??= values(n, current.scope, 'pad_sequences');
+        current = { node: first, scope: current.scope };
+        continue;
+      }
+      const tokenizer = name === 'texts_to_sequences' && fn?.type === 'attribute' ? tokenizerOf(fn.childForFieldName('object')!, current.scope) : fn?.type === 'identifier' ? tokenizerOf(fn, current.scope) : undefined;
+      if (tokenizer && (name === 'texts_to_sequences' || tokenizer.cls === 'TextVectorization')) {
+        out.tokenizer = tokenizer;
+        if (first) current = { node: first, scope: current.scope };
+      }
+      break;
+    }
+    out.origin = clip(withoutComments(current.node));
+    return out.pad || out.tokenizer ? out : undefined;
   }
 
   /**
@@ -784,7 +861,8 @@ class Reader {
    * assigned inside a loop, a branch or by unpacking is not a constant.
    */
   private assignment(name: string, block: Node, before: number): Node | NotEvaluable | undefined {
-    let last: Node | undefined;
+    // The last binding before the use wins: a plain assignment after an unpacking or a loop is a constant again.
+    let last: Node | NotEvaluable | undefined;
     let first: Node | undefined;
     for (const assign of this.assignmentsByName.get(name) ?? []) {
       const statement = this.statementIn(assign, block);
@@ -792,15 +870,15 @@ class Reader {
       const plain = statement.type === 'expression_statement' && assign.parent?.id === statement.id;
       const left = assign.childForFieldName('left');
       if (!plain) {
-        if (statement.startIndex < before) return new NotEvaluable(`\`${name}\` is assigned inside ${statement.type.replace('_statement', '')} (\`${clip(assign.text)}\`), so its value depends on the run`, spanOf(assign));
+        if (statement.startIndex < before) last = new NotEvaluable(`\`${name}\` is assigned inside ${statement.type.replace('_statement', '')} (\`${clip(assign.text)}\`), so its value depends on the run`, spanOf(assign));
         continue;
       }
       if (assign.type === 'augmented_assignment') {
-        if (statement.startIndex < before) return new NotEvaluable(`\`${name}\` is changed by \`${clip(assign.text)}\``, spanOf(assign));
+        if (statement.startIndex < before) last = new NotEvaluable(`\`${name}\` is changed by \`${clip(assign.text)}\``, spanOf(assign));
         continue;
       }
       if (left?.type !== 'identifier') {
-        if (statement.startIndex < before) return new NotEvaluable(`\`${name}\` is assigned by unpacking (\`${clip(assign.text)}\`)`, spanOf(assign));
+        if (statement.startIndex < before) last = new NotEvaluable(`\`${name}\` is assigned by unpacking (\`${clip(assign.text)}\`)`, spanOf(assign));
         continue;
       }
       const right = assign.childForFieldName('right');
@@ -921,6 +999,13 @@ function toShape(value: PyValue | NotEvaluable, withBatch: boolean): (number | n
 
 export function spanOf(node: Node): Span {
   return { start: node.startIndex, end: node.endIndex };
+}
+
+/** A node's text without its comments (`load_data(  # only the top words` ...). */
+function withoutComments(node: Node): string {
+  let out = node.text;
+  for (const c of node.descendantsOfType('comment').reverse()) if (c) out = out.slice(0, c.startIndex - node.startIndex) + out.slice(c.endIndex - node.startIndex);
+  return out;
 }
 
 function clip(text: string): string {
