@@ -338,6 +338,32 @@ describe('Python reader', () => {
   });
 });
 
+describe('Python: Keras\' default names across a file', () => {
+  it('layers made on their own count, a layer with name= does not, a function numbers per call', async () => {
+    const text = [
+      'from tensorflow.keras.layers import SimpleRNN, LSTM, GRU, Dense, Embedding',
+      'import tensorflow as tf',
+      'SimpleRNN(64, return_sequences=False)',
+      'SimpleRNN(64, return_sequences=True)',
+      'LSTM(128, name="mine")',
+      'model = tf.keras.Sequential([Embedding(100, 8), SimpleRNN(4), Dense(1)])',
+      'def build(cell):',
+      '    return tf.keras.Sequential([Embedding(100, 8), cell, Dense(1)])',
+      'a = build(LSTM(4))',
+      'b = build(SimpleRNN(4))',
+      'for units in (8, 16):',
+      '    LSTM(units)',
+    ].join('\n');
+    const models = await analyzePython(text);
+    // As Keras 3.15 names them when this runs in one session.
+    assert.deepEqual(models.map((m) => [m.name, ...m.layers.map((l) => l.name)]), [
+      ['sequential', 'embedding', 'simple_rnn_2', 'dense'],
+      ['sequential_1', 'embedding_1', 'lstm', 'dense_1'],
+      ['sequential_2', 'embedding_2', 'simple_rnn_3', 'dense_2'],
+    ]);
+  });
+});
+
 describe('Python: fix all return_sequences problems', () => {
   const cells = [
     { index: 0, text: '%matplotlib inline\nimport tensorflow as tf\nfrom tensorflow.keras.layers import LSTM, Dense\nT = 30' },

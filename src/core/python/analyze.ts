@@ -4,7 +4,7 @@ import { formatShape, LayerNamer } from '../shapes';
 import type { AnalyzeOptions, Diagnostic, Fix, JsonPath, LayerInfo, ModelAnalysis, Range, TextEdit } from '../types';
 import type { Edit } from 'web-tree-sitter';
 import { blankMagics, mentionsKeras, parsePython, pythonParser, type Tree } from './parser';
-import { readKerasModels, type PyArg, type PyCall, type PyLayer, type PyModel, type PyPipeline, type PyValue, type Span } from './reader';
+import { readKeras, type PyArg, type PyStrayLayer, type PyCall, type PyLayer, type PyModel, type PyPipeline, type PyValue, type Span } from './reader';
 
 /**
  * Keras models in Python source, analysed by the same engine as `*.rnn.json`: each model the
@@ -47,9 +47,44 @@ export async function analyzePython(text: string, options: AnalyzeOptions = {}):
 
 export function analyzePythonTree(tree: Tree, text: string, options: AnalyzeOptions = {}, cache?: Map<string, ModelAnalysis>): PythonModelAnalysis[] {
   const lines = new LineIndex(text);
-  // Keras numbers default names per Python session: the second model's first LSTM is `lstm_1`.
-  const session = new LayerNamer();
-  return readKerasModels(tree, text).map((m) => analyzeOne(m, text, lines, options, cache, session));
+  const { models, strayLayers } = readKeras(tree, text);
+  const names = kerasNames(models, strayLayers);
+  return models.map((m) => analyzeOne(m, text, lines, options, cache, names));
+}
+
+/** The default names Keras gives, in the order the code creates the layers and models. */
+interface KerasNames {
+  layers: Map<PyLayer, string>;
+  models: Map<PyModel, string>;
+}
+
+/**
+ * Keras numbers default names per Python session, per class, in creation order: the second
+ * model's first LSTM is `lstm_1`, and a `SimpleRNN(64)` made on its own counts too. A layer with
+ * `name=` takes no number. A model built in a function creates its layers at the call.
+ */
+function kerasNames(models: PyModel[], strays: PyStrayLayer[]): KerasNames {
+  const events: { at: number; type: string; layer?: PyLayer }[] = [];
+  const named = (l: PyLayer) => l.args.some((a) => a.key === 'name');
+  for (const m of models) {
+    const add = (l: PyLayer) => {
+      // Keras creates a wrapped layer before its wrapper.
+      if (l.inner) add(l.inner);
+      if (!named(l)) events.push({ at: m.callSite?.start ?? l.call.start, type: l.type, layer: l });
+    };
+    m.layers.forEach(add);
+  }
+  for (const s of strays) events.push({ at: s.start, type: s.type });
+  const order = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.at - b.e.at || a.i - b.i);
+  const namer = new LayerNamer();
+  const layers = new Map<PyLayer, string>();
+  for (const { e } of order) {
+    const name = namer.next(e.type);
+    if (e.layer) layers.set(e.layer, name);
+  }
+  const modelNames = new Map<PyModel, string>();
+  for (const m of models) if (m.name === undefined) modelNames.set(m, namer.next('Sequential'));
+  return { layers, models: modelNames };
 }
 
 /**
@@ -115,8 +150,8 @@ interface Origins {
   layers: PyLayer[];
 }
 
-function analyzeOne(py: PyModel, text: string, lines: LineIndex, options: AnalyzeOptions, cache: Map<string, ModelAnalysis> | undefined, session: LayerNamer): PythonModelAnalysis {
-  const model = toModelObject(py, session);
+function analyzeOne(py: PyModel, text: string, lines: LineIndex, options: AnalyzeOptions, cache: Map<string, ModelAnalysis> | undefined, names: KerasNames): PythonModelAnalysis {
+  const model = toModelObject(py, names);
   const json = JSON.stringify(model, null, 1);
   const key = cache && `${JSON.stringify(options)}\n${json}`;
   let analysis = key ? cache!.get(key) : undefined;
@@ -223,12 +258,12 @@ function fitDiagnostics(py: PyModel, analysis: ModelAnalysis, lines: LineIndex):
 }
 
 /**
- * The `.rnn.json` model object the Python code describes. `session` numbers the default names as
- * Keras does across the models of one file or notebook (`sequential_1`, `lstm_1`, ...); a layer
- * gets an explicit name only where that differs from the model file's own numbering.
+ * The `.rnn.json` model object the Python code describes, with Keras' default names of the file
+ * or notebook (`sequential_1`, `lstm_1`, ...): a layer gets an explicit name only where that
+ * differs from the model file's own numbering.
  */
-function toModelObject(py: PyModel, session: LayerNamer): Record<string, unknown> {
-  const model: Record<string, unknown> = { name: py.name ?? session.next('Sequential') };
+function toModelObject(py: PyModel, names: KerasNames): Record<string, unknown> {
+  const model: Record<string, unknown> = { name: py.name ?? names.models.get(py) ?? 'sequential' };
   if (py.input) {
     const dtype = py.input.dtype ?? (py.layers[0]?.type === 'Embedding' ? 'int32' : undefined);
     model.input = dtype ? { shape: py.input.shape, dtype } : { shape: py.input.shape };
@@ -237,7 +272,7 @@ function toModelObject(py: PyModel, session: LayerNamer): Record<string, unknown
     model.input = { shape: [null], dtype: 'int32' };
   }
   const own = new LayerNamer();
-  model.layers = py.layers.map((l) => layerObject(l, session, own));
+  model.layers = py.layers.map((l) => layerObject(l, names, own));
   const compile = py.compile && compileObject(py.compile);
   if (compile) model.compile = compile;
   const training = py.fits[0] && trainingObject(py.fits[0]);
@@ -329,14 +364,14 @@ function trainingObject(fit: PyCall): Record<string, unknown> | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
-function layerObject(layer: PyLayer, session: LayerNamer, own: LayerNamer): Record<string, unknown> {
+function layerObject(layer: PyLayer, names: KerasNames, own: LayerNamer): Record<string, unknown> {
   const out: Record<string, unknown> = { type: layer.type };
   for (const a of layer.args) out[a.key] = jsonValue(a.value);
   // Keras creates a wrapped layer before its wrapper, so it takes its default name first.
-  if (layer.inner) out.layer = layerObject(layer.inner, session, own);
+  if (layer.inner) out.layer = layerObject(layer.inner, names, own);
   if (out.name === undefined) {
-    const keras = session.next(layer.type);
-    if (keras !== own.next(layer.type)) out.name = keras;
+    const keras = names.layers.get(layer);
+    if (keras !== own.next(layer.type) && keras) out.name = keras;
   }
   return out;
 }

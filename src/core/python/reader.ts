@@ -171,7 +171,23 @@ interface Scope {
 }
 
 export function readKerasModels(tree: Tree, text: string): PyModel[] {
-  return new Reader(tree, text).read();
+  return readKeras(tree, text).models;
+}
+
+/** A Keras layer the code creates outside the models read (`SimpleRNN(64)` on its own line). */
+export interface PyStrayLayer {
+  type: string;
+  start: number;
+}
+
+/**
+ * The models, and the layers created at module level outside them: Keras numbers default names
+ * per session, so `SimpleRNN(64)` on its own makes the next model's SimpleRNN `simple_rnn_1`.
+ */
+export function readKeras(tree: Tree, text: string): { models: PyModel[]; strayLayers: PyStrayLayer[] } {
+  const reader = new Reader(tree, text);
+  const models = reader.read();
+  return { models, strayLayers: reader.strayLayers() };
 }
 
 class Reader {
@@ -225,6 +241,23 @@ class Reader {
     this.findModels();
     this.models.sort((a, b) => (a.callSite ?? a.span).start - (b.callSite ?? b.span).start || a.span.start - b.span.start);
     return this.models;
+  }
+
+  /** Layer calls read as a model's layer (by node id). */
+  private readonly layerCalls = new Set<number>();
+
+  strayLayers(): PyStrayLayer[] {
+    const out: PyStrayLayer[] = [];
+    for (const call of this.calls) {
+      if (this.layerCalls.has(call.id)) continue;
+      const cls = this.kerasClass(call.childForFieldName('function'));
+      if (!cls || !LAYER_TYPES.includes(cls.name)) continue;
+      // Inside a function, a loop or a comprehension it runs an unknown number of times: not counted.
+      if (hasAncestor(call, ['function_definition', 'lambda', 'for_statement', 'while_statement', 'list_comprehension', 'generator_expression', 'dictionary_comprehension', 'set_comprehension'])) continue;
+      const named = call.childForFieldName('arguments')?.namedChildren.some((a) => a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'name');
+      if (!named) out.push({ type: cls.name, start: call.startIndex });
+    }
+    return out;
   }
 
   // ---- names -----------------------------------------------------------------------------------
@@ -496,6 +529,7 @@ class Reader {
       this.note(model, `\`${clip(fn)}(...)\` is not a layer RNN Studio knows (${LAYER_TYPES.join(', ')}); shapes after it are not computed.`, written);
       return undefined;
     }
+    this.layerCalls.add(call.id);
     const argList = call.childForFieldName('arguments')!;
     const layer: PyLayer = { type: cls.name, call: spanOf(call), className: spanOf(cls.nameNode), argList: spanOf(argList), args: [], multiline: this.multiline(argList) };
     const schemaKeys = Object.keys(layerSchema(cls.name)?.properties ?? {});
@@ -971,6 +1005,11 @@ function statementIn(node: Node, block: Node): Node | undefined {
     current = parent;
   }
   return undefined;
+}
+
+function hasAncestor(node: Node, types: string[]): boolean {
+  for (let p = node.parent; p; p = p.parent) if (types.includes(p.type)) return true;
+  return false;
 }
 
 function enclosingFunction(node: Node): Node | undefined {
