@@ -199,6 +199,11 @@ describe('Python: the tutorial\'s common mistakes', () => {
     assert.equal(d.severity, 'error');
     assert.equal(text.split('\n')[d.range.start.line].slice(d.range.start.character, d.range.end.character), 'np.array(sequences)');
     assert.match(d.message, /pad_sequences/);
+    // The fix is the tutorial's own repair: pad to the longest sequence, zeros after.
+    assert.equal(d.fixes![0].title, 'Pad to the longest sequence (5) with pad_sequences');
+    const repaired = applyFix(text, d.fixes![0]);
+    assert.match(repaired, /^X = tf\.keras\.utils\.pad_sequences\(sequences, maxlen=5, padding='post'\) {2}# Creates/m);
+    assert.deepEqual((await analyzePython(repaired))[0].diagnostics.filter((x) => x.severity !== 'info'), []);
     const padded = text.replace('X = np.array(sequences)', 'X = tf.keras.utils.pad_sequences(sequences, maxlen=5)');
     assert.deepEqual((await analyzePython(padded))[0].diagnostics.filter((x) => x.severity !== 'info'), []);
   });

@@ -226,6 +226,7 @@ function fitDiagnostics(py: PyModel, analysis: ModelAnalysis, lines: LineIndex):
         path: [],
         range: range(x.array.madeAt),
         source: 'model',
+        ...(x.array.ragged?.padded ? { fixes: [{ title: `Pad to the longest sequence (${x.array.ragged.longest}) with pad_sequences`, edits: [edit(x.array.madeAt, x.array.ragged.padded)], isPreferred: true }] } : {}),
       });
       continue;
     }

@@ -70,6 +70,8 @@ export interface PyArray {
   shape: number[] | null;
   /** The expression that made it (where a ragged-list problem is reported). */
   madeAt: Span;
+  /** For a ragged list of number lists: the longest row, and the tutorial's repair of `madeAt`. */
+  ragged?: { longest: number; padded?: string };
 }
 
 export interface PyFit extends PyCall {
@@ -698,6 +700,9 @@ class Reader {
       const value = this.evaluate(node, scope);
       if (value instanceof NotEvaluable) return undefined;
       const shape = listShape(value);
+      if (shape === null && Array.isArray(value) && value.every((row) => Array.isArray(row) && row.every((x) => typeof x === 'number'))) {
+        return { shape, madeAt: spanOf(node), ragged: { longest: Math.max(...value.map((row) => (row as PyValue[]).length)) } };
+      }
       return shape === undefined ? undefined : { shape, madeAt: spanOf(node) };
     }
     if (node.type !== 'call') return undefined;
@@ -725,6 +730,11 @@ class Reader {
     }
     if (numpy && (name === 'array' || name === 'asarray') && positional[0]) {
       const inner = this.arrayOf(positional[0], scope, hops + 1);
+      if (inner?.ragged) {
+        // The tutorial's repair: pad to the longest row, zeros after.
+        const padded = `${this.padSequencesName()}(${positional[0].text}, maxlen=${inner.ragged.longest}, padding='post')`;
+        return { shape: null, madeAt: spanOf(node), ragged: { ...inner.ragged, padded } };
+      }
       return inner && { shape: inner.shape, madeAt: inner.shape === null ? spanOf(node) : inner.madeAt };
     }
     if (numpy && name === 'expand_dims' && positional[0]) {
@@ -754,6 +764,14 @@ class Reader {
       return { shape: [value.length, length], madeAt: spanOf(node) };
     }
     return undefined;
+  }
+
+  /** How this file can call Keras' pad_sequences: imported by name, or through keras / tf. */
+  private padSequencesName(): string {
+    if (this.moduleNames.has('pad_sequences')) return 'pad_sequences';
+    if (this.moduleNames.has('keras')) return 'keras.utils.pad_sequences';
+    if (this.moduleNames.has('tf')) return 'tf.keras.utils.pad_sequences';
+    return 'pad_sequences';
   }
 
   private evaluateArg(model: PyModel, node: Node, scope: Scope): PyValue | NotEvaluable {
