@@ -1,10 +1,11 @@
 import { analyzeModel } from '../analyze';
 import { LineIndex } from '../document';
 import { formatShape, LayerNamer } from '../shapes';
+import { modelSchema, type SchemaNode } from '../schema';
 import type { AnalyzeOptions, Diagnostic, Fix, JsonPath, LayerInfo, ModelAnalysis, Range, TextEdit } from '../types';
 import type { Edit } from 'web-tree-sitter';
 import { blankMagics, mentionsKeras, parsePython, pythonParser, type Tree } from './parser';
-import { readKeras, type PyArg, type PyStrayLayer, type PyCall, type PyLayer, type PyModel, type PyPipeline, type PyValue, type Span } from './reader';
+import { readKeras, type PyArg, type PyFit, type PyStrayLayer, type PyCall, type PyLayer, type PyModel, type PyPipeline, type PyValue, type Span } from './reader';
 
 /**
  * Keras models in Python source, analysed by the same engine as `*.rnn.json`: each model the
@@ -304,8 +305,9 @@ export function modelFileText(from: string, model: Record<string, unknown>, data
     (line) =>
       [
         line,
-        `    // The samples come from ${from_} in Python, which a model file cannot hold. To train here,`,
-        '    // name them: "source": "jsonl", "csv" or "folder" with "path", or "builtin" with "dataset".',
+        `    // The samples come from ${from_} in Python,`,
+        '    // which a model file cannot hold. To train here, name them: "source": "jsonl", "csv" or',
+        '    // "folder" with "path", or "builtin" with "dataset".',
       ].join('\n'),
   );
   return [head, '// "data" holds the tokenizer and pad_sequences settings of the code; see the note in it.', json, ''].join('\n');
@@ -355,14 +357,28 @@ function dataSection(p: PyPipeline): { section: Record<string, unknown>; origin?
 }
 
 /** The fit settings the model file can hold (the arrays themselves cannot be expressed there). */
-function trainingObject(fit: PyCall): Record<string, unknown> | undefined {
+function trainingObject(fit: PyFit): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   for (const a of fit.args) {
     if (!a.keyword) continue;
     if ((a.key === 'epochs' || a.key === 'batch_size') && typeof a.value === 'number' && Number.isInteger(a.value) && a.value >= 1) out[a.key] = a.value;
     if (a.key === 'validation_split' && typeof a.value === 'number' && a.value >= 0 && a.value < 1) out.validation_split = a.value;
+    if (a.key === 'shuffle' && typeof a.value === 'boolean') out.shuffle = a.value;
+  }
+  if (fit.earlyStopping) {
+    // The settings the schema knows, with values it accepts (a monitor it does not offer is left out).
+    const known = (modelSchema.properties?.training?.properties?.early_stopping?.properties ?? {}) as Record<string, SchemaNode>;
+    const early = Object.fromEntries(Object.entries(fit.earlyStopping).filter(([k, v]) => known[k] && accepts(known[k], v)));
+    out.early_stopping = early;
   }
   return Object.keys(out).length ? out : undefined;
+}
+
+function accepts(schema: SchemaNode, value: PyValue): boolean {
+  if (schema.enum) return schema.enum.includes(value);
+  if (schema.type === 'integer') return typeof value === 'number' && Number.isInteger(value) && value >= ((schema.minimum as number | undefined) ?? -Infinity);
+  if (schema.type === 'number') return typeof value === 'number' && value >= ((schema.minimum as number | undefined) ?? -Infinity);
+  return typeof value === schema.type;
 }
 
 function layerObject(layer: PyLayer, names: KerasNames, own: LayerNamer): Record<string, unknown> {

@@ -79,6 +79,8 @@ export interface PyFit extends PyCall {
   x?: { span: Span; text: string; array: PyArray };
   /** How the code makes `x` from texts, as far as it shows it. */
   pipeline?: PyPipeline;
+  /** The arguments of an `EarlyStopping(...)` in `callbacks=[...]`, as far as they are constants. */
+  earlyStopping?: Record<string, PyValue>;
 }
 
 /** The text preprocessing behind fit's `x`: Keras' own argument names and the values the code gives. */
@@ -136,6 +138,7 @@ const POSITIONAL: Record<string, string[]> = {
   Sequential: ['layers', 'trainable', 'name'],
   // Text preprocessing, read for Convert to .rnn.json.
   pad_sequences: ['sequences', 'maxlen', 'dtype', 'padding', 'truncating', 'value'],
+  EarlyStopping: ['monitor', 'min_delta', 'patience', 'verbose', 'mode', 'baseline', 'restore_best_weights', 'start_from_epoch'],
   Tokenizer: ['num_words', 'filters', 'lower', 'split', 'char_level', 'oov_token', 'analyzer'],
   TextVectorization: ['max_tokens', 'standardize', 'split', 'ngrams', 'output_mode', 'output_sequence_length', 'pad_to_max_tokens', 'vocabulary'],
 };
@@ -623,6 +626,18 @@ class Reader {
     const array = x ? this.arrayOf(x, { ...scope, at: call.startIndex }, 0) : undefined;
     if (x && array) fit.x = { span: spanOf(x), text: x.text, array };
     if (x) fit.pipeline = this.pipelineOf(x, { ...scope, at: call.startIndex });
+    const callbacks = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'callbacks')?.childForFieldName('value');
+    const list = callbacks && this.resolveNode(callbacks, scope);
+    for (const el of list && (list.node.type === 'list' || list.node.type === 'tuple') ? list.node.namedChildren : []) {
+      const made = el && el.type !== 'comment' ? this.resolveNode(el, list!.scope) : undefined;
+      const fn = made?.node.type === 'call' ? made.node.childForFieldName('function') : null;
+      if (!made || (fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text) !== 'EarlyStopping') continue;
+      fit.earlyStopping = {};
+      for (const a of this.callArgs(made.node, 'EarlyStopping')) {
+        const v = this.evaluate(a.node, made.scope);
+        if (!(v instanceof NotEvaluable)) fit.earlyStopping[a.key] = v;
+      }
+    }
     return fit;
   }
 
