@@ -115,6 +115,8 @@ describe('Python: Convert to .rnn.json', () => {
       origin: 'train_texts',
     });
     assert.deepEqual(m.model.compile, { optimizer: 'rmsprop', loss: 'binary_crossentropy', metrics: ['accuracy'] });
+    const [withAdam] = await analyzePython(text.replace('model.compile("rmsprop",', 'opt = keras.optimizers.Adam(3e-4, clipnorm=1.0)\nmodel.compile(opt,'));
+    assert.deepEqual(withAdam.model.compile, { loss: 'binary_crossentropy', metrics: ['accuracy'], optimizer: 'adam', learning_rate: 3e-4, clipnorm: 1 });
     assert.deepEqual(m.model.training, { epochs: 4, batch_size: 16, validation_split: 0.1 });
     const converted = analyzeModel(modelFileText('t.py:5', m.model, m.data));
     assert.deepEqual(converted.diagnostics.map((d) => d.code), ['missing-key']);

@@ -5,7 +5,7 @@ import { modelSchema, type SchemaNode } from '../schema';
 import type { AnalyzeOptions, Diagnostic, Fix, JsonPath, LayerInfo, ModelAnalysis, Range, TextEdit } from '../types';
 import type { Edit } from 'web-tree-sitter';
 import { blankMagics, mentionsKeras, parsePython, pythonParser, type Tree } from './parser';
-import { readKeras, type PyArg, type PyFit, type PyStrayLayer, type PyCall, type PyLayer, type PyModel, type PyPipeline, type PyValue, type Span } from './reader';
+import { readKeras, type PyArg, type PyFit, type PyOptimizer, type PyStrayLayer, type PyCall, type PyLayer, type PyModel, type PyPipeline, type PyValue, type Span } from './reader';
 
 /**
  * Keras models in Python source, analysed by the same engine as `*.rnn.json`: each model the
@@ -275,7 +275,7 @@ function toModelObject(py: PyModel, names: KerasNames): Record<string, unknown> 
   }
   const own = new LayerNamer();
   model.layers = py.layers.map((l) => layerObject(l, names, own));
-  const compile = py.compile && compileObject(py.compile);
+  const compile = py.compile && compileObject(py.compile, py.optimizer);
   if (compile) model.compile = compile;
   const training = py.fits[0] && trainingObject(py.fits[0]);
   if (training) model.training = training;
@@ -393,12 +393,22 @@ function layerObject(layer: PyLayer, names: KerasNames, own: LayerNamer): Record
   return out;
 }
 
-function compileObject(call: PyCall): Record<string, unknown> | undefined {
+function compileObject(call: PyCall, optimizer?: PyOptimizer): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   for (const a of call.args) {
     const key = a.keyword ? a.key : ['optimizer', 'loss'][Number(a.key)];
     if ((key === 'optimizer' || key === 'loss') && typeof a.value === 'string') out[key] = a.value;
     if (key === 'metrics' && Array.isArray(a.value) && a.value.every((m) => typeof m === 'string')) out.metrics = a.value;
+  }
+  // `keras.optimizers.Adam(learning_rate=1e-3, clipnorm=1.0)`: the model file's optimizer name and settings.
+  const known = (modelSchema.properties?.compile?.properties ?? {}) as Record<string, SchemaNode>;
+  const name = optimizer?.name.toLowerCase();
+  if (optimizer && name && accepts(known.optimizer, name)) {
+    out.optimizer = name;
+    for (const key of ['learning_rate', 'clipnorm']) {
+      const v = optimizer.args[key];
+      if (typeof v === 'number' && v > 0) out[key] = v;
+    }
   }
   return out.loss || out.optimizer ? out : undefined;
 }
@@ -462,7 +472,12 @@ function mapFix(fix: Fix, json: string, before: Record<string, unknown>, py: PyM
       continue;
     }
     if (key === 'compile' && py.compile) {
-      if (!diffCall(py.compile, before.compile as Record<string, unknown>, after.compile as Record<string, unknown>, text, edit)) return undefined;
+      const b = (before.compile ?? {}) as Record<string, unknown>;
+      const a = (after.compile ?? {}) as Record<string, unknown>;
+      // Settings of an optimizer object live in its own call, not in compile's arguments.
+      const ownKeys = py.optimizer ? ['loss', 'metrics'] : ['loss', 'metrics', 'optimizer'];
+      if (Object.keys({ ...b, ...a }).some((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]) && !ownKeys.includes(k))) return undefined;
+      if (!diffCall(py.compile, b, a, text, edit)) return undefined;
       continue;
     }
     return undefined;

@@ -64,6 +64,12 @@ export interface PyCall {
   multiline: { indent: string } | undefined;
 }
 
+/** `compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3))`: the class and its constant arguments. */
+export interface PyOptimizer {
+  name: string;
+  args: Record<string, PyValue>;
+}
+
 /** An array whose shape the code shows (`np.random.rand(100, 30)`, `.reshape(...)`, a list literal). */
 export interface PyArray {
   /** Its shape, or null for a ragged list of lists (NumPy 2 refuses to make an array of it). */
@@ -101,6 +107,8 @@ export interface PyModel {
   layers: PyLayer[];
   input?: PyInput;
   compile?: PyCall;
+  /** The optimizer of `compile` when it is an object rather than a name. */
+  optimizer?: PyOptimizer;
   fits: PyFit[];
   notes: PyNote[];
   /** Shapes stop here: a layer or argument that could not be evaluated (said in a note). */
@@ -138,6 +146,8 @@ const POSITIONAL: Record<string, string[]> = {
   Sequential: ['layers', 'trainable', 'name'],
   // Text preprocessing, read for Convert to .rnn.json.
   pad_sequences: ['sequences', 'maxlen', 'dtype', 'padding', 'truncating', 'value'],
+  // Every Keras optimizer takes the learning rate first.
+  optimizer: ['learning_rate'],
   EarlyStopping: ['monitor', 'min_delta', 'patience', 'verbose', 'mode', 'baseline', 'restore_best_weights', 'start_from_epoch'],
   Tokenizer: ['num_words', 'filters', 'lower', 'split', 'char_level', 'oov_token', 'analyzer'],
   TextVectorization: ['max_tokens', 'standardize', 'split', 'ngrams', 'output_mode', 'output_sequence_length', 'pad_to_max_tokens', 'vocabulary'],
@@ -450,7 +460,11 @@ class Reader {
 
   /** `variable.compile(...)` and `variable.fit(...)` after the statement that binds the model. */
   private readTraining(model: PyModel, variable: string, statement: Node, block: Node, until: number, scope: Scope): void {
-    for (const c of this.methodCalls(variable, 'compile', block, statement.endIndex, until)) if (!c.nested) model.compile = this.plainCall(c.call, scope);
+    for (const c of this.methodCalls(variable, 'compile', block, statement.endIndex, until)) {
+      if (c.nested) continue;
+      model.compile = this.plainCall(c.call, scope);
+      model.optimizer = this.optimizerOf(c.call, scope);
+    }
     for (const c of this.methodCalls(variable, 'fit', block, statement.endIndex, until)) model.fits.push(this.fitCall(c.call, scope));
   }
 
@@ -639,6 +653,21 @@ class Reader {
       }
     }
     return fit;
+  }
+
+  private optimizerOf(compile: Node, scope: Scope): PyOptimizer | undefined {
+    const args = compile.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
+    const node = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'optimizer')?.childForFieldName('value') ?? (args[0]?.type !== 'keyword_argument' ? args[0] : undefined);
+    const made = node && this.resolveNode(node, scope);
+    const fn = made?.node.type === 'call' ? made.node.childForFieldName('function') : null;
+    const name = fn && (fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn.text);
+    if (!made || !name) return undefined;
+    const out: PyOptimizer = { name, args: {} };
+    for (const a of this.callArgs(made.node, 'optimizer')) {
+      const v = this.evaluate(a.node, made.scope);
+      if (!(v instanceof NotEvaluable)) out.args[a.key] = v;
+    }
+    return out;
   }
 
   /**
