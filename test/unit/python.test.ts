@@ -360,6 +360,8 @@ describe('Python: Keras\' default names across a file', () => {
       'b = build(SimpleRNN(4))',
       'for units in (8, 16):',
       '    LSTM(units)',
+      'tf.keras.backend.clear_session()',
+      'c = tf.keras.Sequential([tf.keras.Input((5, 2)), LSTM(3), Dense(1)])',
     ].join('\n');
     const models = await analyzePython(text);
     // As Keras 3.15 names them when this runs in one session.
@@ -367,6 +369,7 @@ describe('Python: Keras\' default names across a file', () => {
       ['sequential', 'embedding', 'simple_rnn_2', 'dense'],
       ['sequential_1', 'embedding_1', 'lstm', 'dense_1'],
       ['sequential_2', 'embedding_2', 'simple_rnn_3', 'dense_2'],
+      ['sequential', 'lstm', 'dense'],
     ]);
   });
 });

@@ -48,8 +48,8 @@ export async function analyzePython(text: string, options: AnalyzeOptions = {}):
 
 export function analyzePythonTree(tree: Tree, text: string, options: AnalyzeOptions = {}, cache?: Map<string, ModelAnalysis>): PythonModelAnalysis[] {
   const lines = new LineIndex(text);
-  const { models, strayLayers } = readKeras(tree, text);
-  const names = kerasNames(models, strayLayers);
+  const { models, strayLayers, sessionResets } = readKeras(tree, text);
+  const names = kerasNames(models, strayLayers, sessionResets);
   return models.map((m) => analyzeOne(m, text, lines, options, cache, names));
 }
 
@@ -64,8 +64,8 @@ interface KerasNames {
  * model's first LSTM is `lstm_1`, and a `SimpleRNN(64)` made on its own counts too. A layer with
  * `name=` takes no number. A model built in a function creates its layers at the call.
  */
-function kerasNames(models: PyModel[], strays: PyStrayLayer[]): KerasNames {
-  const events: { at: number; type: string; layer?: PyLayer }[] = [];
+function kerasNames(models: PyModel[], strays: PyStrayLayer[], resets: number[]): KerasNames {
+  const events: { at: number; type?: string; layer?: PyLayer; model?: PyModel }[] = [];
   const named = (l: PyLayer) => l.args.some((a) => a.key === 'name');
   for (const m of models) {
     const add = (l: PyLayer) => {
@@ -74,17 +74,24 @@ function kerasNames(models: PyModel[], strays: PyStrayLayer[]): KerasNames {
       if (!named(l)) events.push({ at: m.callSite?.start ?? l.call.start, type: l.type, layer: l });
     };
     m.layers.forEach(add);
+    if (m.name === undefined) events.push({ at: (m.callSite ?? m.span).start, type: 'Sequential', model: m });
   }
   for (const s of strays) events.push({ at: s.start, type: s.type });
+  // `keras.backend.clear_session()` starts the numbering again (as the fixtures' generator does per file).
+  for (const at of resets) events.push({ at });
   const order = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.at - b.e.at || a.i - b.i);
-  const namer = new LayerNamer();
+  let namer = new LayerNamer();
   const layers = new Map<PyLayer, string>();
+  const modelNames = new Map<PyModel, string>();
   for (const { e } of order) {
+    if (!e.type) {
+      namer = new LayerNamer();
+      continue;
+    }
     const name = namer.next(e.type);
     if (e.layer) layers.set(e.layer, name);
+    if (e.model) modelNames.set(e.model, name);
   }
-  const modelNames = new Map<PyModel, string>();
-  for (const m of models) if (m.name === undefined) modelNames.set(m, namer.next('Sequential'));
   return { layers, models: modelNames };
 }
 

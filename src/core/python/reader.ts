@@ -199,10 +199,10 @@ export interface PyStrayLayer {
  * The models, and the layers created at module level outside them: Keras numbers default names
  * per session, so `SimpleRNN(64)` on its own makes the next model's SimpleRNN `simple_rnn_1`.
  */
-export function readKeras(tree: Tree, text: string): { models: PyModel[]; strayLayers: PyStrayLayer[] } {
+export function readKeras(tree: Tree, text: string): { models: PyModel[]; strayLayers: PyStrayLayer[]; sessionResets: number[] } {
   const reader = new Reader(tree, text);
   const models = reader.read();
-  return { models, strayLayers: reader.strayLayers() };
+  return { models, strayLayers: reader.strayLayers(), sessionResets: reader.sessionResets() };
 }
 
 class Reader {
@@ -260,6 +260,11 @@ class Reader {
 
   /** Layer calls read as a model's layer (by node id). */
   private readonly layerCalls = new Set<number>();
+
+  /** Offsets of module-level `keras.backend.clear_session()` calls: Keras' default names start again there. */
+  sessionResets(): number[] {
+    return this.calls.filter((c) => /(^|\.)clear_session$/.test(c.childForFieldName('function')?.text ?? '') && !hasAncestor(c, ['function_definition', 'lambda'])).map((c) => c.startIndex);
+  }
 
   strayLayers(): PyStrayLayer[] {
     const out: PyStrayLayer[] = [];
