@@ -65,7 +65,7 @@ describe('Keras code in a Python file', () => {
 
   it('fix-all repairs a whole stack, hover gives the formula, CodeLens converts to a .rnn.json with the same model', async () => {
     const rnn = await api();
-    const text = STACKED_MISTAKE.replace('    LSTM(32),', '    LSTM(48),\n    LSTM(32),');
+    const text = STACKED_MISTAKE.replace('    LSTM(32),', '    LSTM(48),\n    LSTM(32),') + "padded = tf.keras.utils.pad_sequences(sequences, maxlen=200, padding='post')\nmodel.fit(padded, labels, epochs=3)\n";
     const uri = await writeScratch('stack3.py', text);
     const editor = await vscode.window.showTextDocument(uri);
     const [d] = await waitFor('the error', () => (ours(uri).length ? ours(uri) : undefined), 20_000);
@@ -109,8 +109,12 @@ describe('Keras code in a Python file', () => {
     assert.match(target.path, /\/scratch\/model(-\d+)?\.rnn\.json$/);
     const convertedText = Buffer.from(await vscode.workspace.fs.readFile(target)).toString('utf8');
     assert.match(convertedText, /^\/\/ Converted by RNN Studio from the Keras model at scratch\/\d+-stack3\.py:4\./);
-    const converted = JSON.parse(convertedText.replace(/^\/\/.*\n/gm, ''));
+    const converted = JSON.parse(convertedText.replace(/^\s*\/\/.*\n/gm, ''));
     assert.deepEqual(converted.layers.map((l: { type: string }) => l.type), ['Embedding', 'LSTM', 'LSTM', 'LSTM', 'Dense']);
+    // pad_sequences' settings go to "data", fit's to "training"; the note names where the samples come from.
+    assert.deepEqual(converted.data, { kind: 'text', maxlen: 200, padding: 'post' });
+    assert.deepEqual(converted.training, { epochs: 3 });
+    assert.match(convertedText, /\n {4}\/\/ The samples come from `sequences` in Python,\n/);
     const summary = await vscode.commands.executeCommand<string>('rnnStudio.showSummary', target);
     const pySummary = await vscode.commands.executeCommand<string>('rnnStudio.python.showSummary', uri, 0);
     const total = (s: string) => /Total params: ([\d,]+)/.exec(s)?.[1];
