@@ -122,7 +122,13 @@ async function printPython(file: string, text: string, io: Output, json: boolean
     return 2;
   }
   const where = (d: { cell?: number; range: Range }) => (d.cell !== undefined ? `${file}:cell ${d.cell + 1}:${d.range.start.line + 1}:${d.range.start.character + 1}` : `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}`);
-  const check = (d: Diagnostic & { cell?: number }) => io.out(`${where(d)}: ${d.severity} ${d.code}: ${d.message}`);
+  const printed = new Set<string>();
+  const check = (d: Diagnostic & { cell?: number }) => {
+    const line = `${where(d)}: ${d.severity} ${d.code}: ${d.message}`;
+    // A function's model read at several call sites has the same problem in its body once.
+    if (summary || !printed.has(line)) io.out(line);
+    printed.add(line);
+  };
   if (!json && summary && models.length === 0) io.out(`${file}: no Keras Sequential model found`);
   for (const m of models) {
     const cell = 'cell' in m ? m.cell : undefined;

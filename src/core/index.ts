@@ -9,4 +9,4 @@ export { estimateTrainingMemory, formatMemoryEstimate, memoryProblem, sizingProp
 export { formatShape, formatCount, formatBytes, snakeCase } from './shapes';
 export { LAYER_TYPES, layerSchema, modelSchema, schemaAt, closest } from './schema';
 export { isRecurrentType, RECURRENT_TYPES } from './layers';
-export { applyLayerEdit, fixAllEdits, layerTemplate, recurrentPath, withAllSequences, withCellType } from './layerEdits';
+export { applyAll, applyLayerEdit, changedSpan, fixAllEdits, preferredFix, RETURN_SEQUENCES_CODES, layerTemplate, recurrentPath, withAllSequences, withCellType } from './layerEdits';

@@ -155,6 +155,9 @@ function indentUnit(doc: ModelDocument): string {
   return m ? (m[1].startsWith('\t') ? '\t' : m[1]) : '  ';
 }
 
+/** The diagnostics that "Fix all return_sequences problems" repairs, in model files and Python alike. */
+export const RETURN_SEQUENCES_CODES = ['missing-return-sequences', 'unexpected-return-sequences', 'return-sequences-at-output'];
+
 /**
  * Apply a fix of every diagnostic with one of `codes`, again and again (fixing one broken link
  * of a stack reveals the next), and return one edit covering what changed.
@@ -164,18 +167,28 @@ export function fixAllEdits(text: string, codes: string[], options?: AnalyzeOpti
   for (let round = 0; round < 1000; round++) {
     const d = analyzeModel(current, options).diagnostics.find((x) => codes.includes(x.code) && x.fixes?.length);
     if (!d) break;
-    const fix = d.fixes!.find((f) => f.isPreferred) ?? d.fixes![0];
-    current = [...fix.edits].sort((a, b) => b.offset - a.offset).reduce((t, e) => t.slice(0, e.offset) + e.newText + t.slice(e.offset + e.length), current);
+    current = applyAll(current, preferredFix(d).edits);
   }
-  if (current === text) return [];
-  let start = 0;
-  while (start < text.length && start < current.length && text[start] === current[start]) start++;
-  let end = 0;
-  while (end < text.length - start && end < current.length - start && text[text.length - 1 - end] === current[current.length - 1 - end]) end++;
-  return [new ModelDocument(text).edit(start, text.length - end - start, current.slice(start, current.length - end))];
+  const changed = changedSpan(text, current);
+  return changed ? [new ModelDocument(text).edit(changed.offset, changed.length, changed.newText)] : [];
 }
 
-function applyAll(text: string, edits: TextEdit[]): string {
+/** The fix a "fix all" applies: the preferred one, else the first. */
+export function preferredFix(d: { fixes?: { isPreferred?: boolean; edits: TextEdit[] }[] }): { edits: TextEdit[] } {
+  return d.fixes!.find((f) => f.isPreferred) ?? d.fixes![0];
+}
+
+/** The one replacement that turns `before` into `after` (common prefix and suffix kept), or undefined when equal. */
+export function changedSpan(before: string, after: string): { offset: number; length: number; newText: string } | undefined {
+  if (before === after) return undefined;
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let end = 0;
+  while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
+  return { offset: start, length: before.length - end - start, newText: after.slice(start, after.length - end) };
+}
+
+export function applyAll(text: string, edits: TextEdit[]): string {
   return [...edits].sort((a, b) => b.offset - a.offset).reduce((t, e) => t.slice(0, e.offset) + e.newText + t.slice(e.offset + e.length), text);
 }
 

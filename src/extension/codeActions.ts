@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
-import { fixAllEdits } from '../core';
+import { fixAllEdits, RETURN_SEQUENCES_CODES } from '../core';
 import { DIAGNOSTIC_SOURCE, toRange, toWorkspaceEdit } from './convert';
 import { MODEL_SELECTOR, type ModelStore } from './modelStore';
 
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('rnnStudio');
-const RETURN_SEQUENCES_CODES = ['missing-return-sequences', 'unexpected-return-sequences', 'return-sequences-at-output'];
 
 /** Quick fixes from the core's fixes: each is one undoable workspace edit that keeps the formatting. */
 class FixProvider implements vscode.CodeActionProvider {

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatCount, formatShape, formatSummary, type Diagnostic, type LayerInfo, type Range, type TextEdit } from '../core';
-import { analyzePython, modelFileText, PythonSession, type PythonModelAnalysis } from '../core/python/analyze';
+import { formatCount, formatShape, formatSummary, RETURN_SEQUENCES_CODES, type AnalyzeOptions, type Diagnostic, type LayerInfo, type Range, type TextEdit } from '../core';
+import { fixAllNotebook, fixAllPython } from '../core/python/fixAll';
+import { modelFileText, PythonSession, type PythonModelAnalysis } from '../core/python/analyze';
 import { analyzeNotebook, type NotebookModelAnalysis } from '../core/python/notebook';
 import { mentionsKeras } from '../core/python/parser';
 import { toDiagnostic, toRange } from './convert';
@@ -18,7 +19,6 @@ import type { ModelStore } from './modelStore';
  */
 
 export const PYTHON_SELECTOR: vscode.DocumentSelector = [{ language: 'python' }];
-const RETURN_SEQUENCES_CODES = ['missing-return-sequences', 'unexpected-return-sequences', 'return-sequences-at-output'];
 
 type AnyModel = PythonModelAnalysis | NotebookModelAnalysis;
 
@@ -85,6 +85,11 @@ export class PythonStore implements vscode.Disposable {
       vscode.workspace.onDidChangeNotebookDocument((e) => e.contentChanges.length > 0 && this.scheduleNotebook(e.notebook, this.settings.settings.debounceMs)),
       vscode.workspace.onDidCloseNotebookDocument((nb) => this.forget(nb.uri.toString())),
     );
+  }
+
+  /** The analysis settings (thresholds of the hints), as the model files use them. */
+  get options(): AnalyzeOptions {
+    return this.settings.settings;
   }
 
   analyzeOpenDocuments(): void {
@@ -249,8 +254,8 @@ class PythonFixes implements vscode.CodeActionProvider {
       }
     }
     const kinds = [vscode.CodeActionKind.QuickFix, FIX_ALL_PYTHON].filter(wants);
-    if (kinds.length > 0 && !notebookOf(document) && view.diagnostics.some((d) => RETURN_SEQUENCES_CODES.includes(d.diagnostic.code))) {
-      const edit = await fixAllReturnSequences(document);
+    if (kinds.length > 0 && view.diagnostics.some((d) => RETURN_SEQUENCES_CODES.includes(d.diagnostic.code))) {
+      const edit = await fixAllReturnSequences(document, this.store.options);
       if (edit) {
         for (const kind of kinds) {
           const action = new vscode.CodeAction('Fix all return_sequences problems', kind);
@@ -265,27 +270,26 @@ class PythonFixes implements vscode.CodeActionProvider {
 
 const FIX_ALL_PYTHON = vscode.CodeActionKind.SourceFixAll.append('rnnStudio');
 
-/**
- * Every return_sequences fix of the file, one after another (each fix can reveal the next problem
- * down the stack), as one edit: the changed span of the text.
- */
-export async function fixAllReturnSequences(document: vscode.TextDocument): Promise<vscode.WorkspaceEdit | undefined> {
-  const original = document.getText();
-  let text = original;
-  for (let round = 0; round < 50; round++) {
-    const models = await analyzePython(text);
-    const fix = models.flatMap((m) => m.diagnostics).find((d) => RETURN_SEQUENCES_CODES.includes(d.code) && d.fixes?.some((f) => f.isPreferred))?.fixes?.find((f) => f.isPreferred);
-    if (!fix) break;
-    for (const e of [...fix.edits].sort((a, b) => b.offset - a.offset)) text = text.slice(0, e.offset) + e.newText + text.slice(e.offset + e.length);
-  }
-  if (text === original) return undefined;
-  let start = 0;
-  while (start < original.length && start < text.length && original[start] === text[start]) start++;
-  let end = 0;
-  while (end < original.length - start && end < text.length - start && original[original.length - 1 - end] === text[text.length - 1 - end]) end++;
+/** Every return_sequences fix of the file, or of the notebook the cell is in, as one edit (per changed cell). */
+export async function fixAllReturnSequences(document: vscode.TextDocument, options?: AnalyzeOptions): Promise<vscode.WorkspaceEdit | undefined> {
   const edit = new vscode.WorkspaceEdit();
-  edit.replace(document.uri, new vscode.Range(document.positionAt(start), document.positionAt(original.length - end)), text.slice(start, text.length - end));
-  return edit;
+  const replace = (doc: vscode.TextDocument, c: { offset: number; length: number; newText: string }) =>
+    edit.replace(doc.uri, new vscode.Range(doc.positionAt(c.offset), doc.positionAt(c.offset + c.length)), c.newText);
+  const nb = notebookOf(document);
+  if (nb) {
+    const cells = codeCells(nb);
+    // The fixes count offsets in \n-ended text; a cell document counts them as it is stored.
+    const normal = cells.map((c) => ({ index: c.index, text: c.document.getText().replace(/\r\n?/g, '\n') }));
+    for (const c of await fixAllNotebook(normal, RETURN_SEQUENCES_CODES, options)) {
+      const doc = nb.cellAt(c.cell).document;
+      if (doc.eol !== vscode.EndOfLine.LF) return undefined;
+      replace(doc, c);
+    }
+  } else {
+    const changed = await fixAllPython(document.getText(), RETURN_SEQUENCES_CODES, options);
+    if (changed) replace(document, changed);
+  }
+  return edit.size > 0 ? edit : undefined;
 }
 
 class PythonHints implements vscode.InlayHintsProvider {
@@ -496,8 +500,9 @@ async function convertToModelFile(document: vscode.TextDocument, model: AnyModel
   const dir = vscode.Uri.joinPath(source, '..');
   let target = vscode.Uri.joinPath(dir, `${base}.rnn.json`);
   for (let i = 1; await exists(target); i++) target = vscode.Uri.joinPath(dir, `${base}-${i}.rnn.json`);
-  const name = model.name === 'sequential' && model.variable ? base : model.name;
-  const json = modelFileText(`${vscode.workspace.asRelativePath(source)}:${model.range.start.line + 1}`, { ...model.model, name });
+  // Keras' default name (sequential, sequential_1, ...) gives way to the variable's.
+  const name = model.source.name === undefined && model.variable ? base : model.name;
+  const json = modelFileText(`${vscode.workspace.asRelativePath(source)}:${model.range.start.line + 1}`, { ...model.model, name }, model.data);
   await vscode.workspace.fs.writeFile(target, Buffer.from(json, 'utf8'));
   await vscode.window.showTextDocument(target, { preview: false });
   return target;

@@ -65,7 +65,7 @@ describe('Keras code in a Python file', () => {
 
   it('fix-all repairs a whole stack, hover gives the formula, CodeLens converts to a .rnn.json with the same model', async () => {
     const rnn = await api();
-    const text = STACKED_MISTAKE.replace('    LSTM(32),', '    LSTM(48),\n    LSTM(32),');
+    const text = STACKED_MISTAKE.replace('    LSTM(32),', '    LSTM(48),\n    LSTM(32),') + "padded = tf.keras.utils.pad_sequences(sequences, maxlen=200, padding='post')\nmodel.fit(padded, labels, epochs=3)\n";
     const uri = await writeScratch('stack3.py', text);
     const editor = await vscode.window.showTextDocument(uri);
     const [d] = await waitFor('the error', () => (ours(uri).length ? ours(uri) : undefined), 20_000);
@@ -109,8 +109,12 @@ describe('Keras code in a Python file', () => {
     assert.match(target.path, /\/scratch\/model(-\d+)?\.rnn\.json$/);
     const convertedText = Buffer.from(await vscode.workspace.fs.readFile(target)).toString('utf8');
     assert.match(convertedText, /^\/\/ Converted by RNN Studio from the Keras model at scratch\/\d+-stack3\.py:4\./);
-    const converted = JSON.parse(convertedText.replace(/^\/\/.*\n/gm, ''));
+    const converted = JSON.parse(convertedText.replace(/^\s*\/\/.*\n/gm, ''));
     assert.deepEqual(converted.layers.map((l: { type: string }) => l.type), ['Embedding', 'LSTM', 'LSTM', 'LSTM', 'Dense']);
+    // pad_sequences' settings go to "data", fit's to "training"; the note names where the samples come from.
+    assert.deepEqual(converted.data, { kind: 'text', maxlen: 200, padding: 'post' });
+    assert.deepEqual(converted.training, { epochs: 3 });
+    assert.match(convertedText, /\n {4}\/\/ The samples come from `sequences` in Python,\n/);
     const summary = await vscode.commands.executeCommand<string>('rnnStudio.showSummary', target);
     const pySummary = await vscode.commands.executeCommand<string>('rnnStudio.python.showSummary', uri, 0);
     const total = (s: string) => /Total params: ([\d,]+)/.exec(s)?.[1];
@@ -169,5 +173,37 @@ describe('Keras code in a notebook', () => {
       return h.length === 3 ? h : undefined;
     });
     assert.deepEqual(after.map(label), ['(None, 30, 64) · 16,896', '(None, 32) · 12,416', '(None, 1) · 33']);
+  });
+
+  it('fix-all repairs every stack of the notebook, each cell in place', async function () {
+    this.timeout(120_000);
+    await api();
+    const code = (source: string) => ({ cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: [source] });
+    const cells = [
+      code('import tensorflow as tf\nfrom tensorflow.keras.layers import LSTM, Dense\nT = 30'),
+      code('model = tf.keras.Sequential([\n    LSTM(64, input_shape=(T, 1)),\n    LSTM(48),\n    LSTM(32),\n    Dense(1)\n])'),
+      code('other = tf.keras.Sequential([tf.keras.Input((T, 2)), LSTM(8), LSTM(4), Dense(1)])'),
+    ];
+    const uri = await writeScratch('stacks.ipynb', JSON.stringify({ cells, metadata: { language_info: { name: 'python' } }, nbformat: 4, nbformat_minor: 5 }));
+    const notebook = await vscode.workspace.openNotebookDocument(uri);
+    await vscode.window.showNotebookDocument(notebook);
+    const cell = notebook.cellAt(1).document;
+    const [d] = await waitFor('the error in cell 2', () => {
+      const found = ours(cell.uri).filter((x) => codeOf(x) === 'missing-return-sequences');
+      return found.length ? found : undefined;
+    }, 60_000);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', cell.uri, d.range, vscode.CodeActionKind.SourceFixAll.value);
+    const all = actions.find((a) => a.title === 'Fix all return_sequences problems');
+    assert.ok(all?.edit, `no fix-all among ${actions.map((a) => a.title).join(', ')}`);
+    assert.ok(await vscode.workspace.applyEdit(all.edit));
+    assert.match(cell.getText(), /LSTM\(64, input_shape=\(T, 1\), return_sequences=True\),\n {4}LSTM\(48, return_sequences=True\),\n {4}LSTM\(32\),/);
+    assert.equal(notebook.cellAt(2).document.getText(), 'other = tf.keras.Sequential([tf.keras.Input((T, 2)), LSTM(8, return_sequences=True), LSTM(4), Dense(1)])');
+    assert.equal(notebook.cellAt(0).document.getText(), 'import tensorflow as tf\nfrom tensorflow.keras.layers import LSTM, Dense\nT = 30');
+    await waitFor('no errors in any cell', () => [1, 2].every((i) => ours(notebook.cellAt(i).document.uri).every((x) => x.severity !== vscode.DiagnosticSeverity.Error)) || undefined, 20_000);
+    const shown = await waitFor('hints in cell 3', async () => {
+      const h = await hints(notebook.cellAt(2).document.uri, notebook.cellAt(2).document);
+      return h.length === 3 ? h : undefined;
+    });
+    assert.deepEqual(shown.map(label), ['(None, 30, 8) · 352', '(None, 4) · 208', '(None, 1) · 5']);
   });
 });

@@ -91,6 +91,9 @@ describe('rnn-studio CLI', () => {
     const models = compare.out.trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(models.map((m) => [m.variable, m.total_params]), [['model', 166273], ['model', 184897], ['model', 178881]]);
     assert.deepEqual(models[0].diagnostics[0].range, { start: { line: 13, character: 28 }, end: { line: 13, character: 47 } });
+    // Each call site's model has the function body's note in --json; check prints it once.
+    assert.deepEqual(models.map((m) => m.diagnostics.filter((d: { code: string }) => d.code === 'input-length-ignored').length), [1, 1, 1]);
+    assert.equal(cli('check', 'test/fixtures/python/ch18-compare.py').out.match(/input-length-ignored/g)?.length, 1);
     const cells = [
       { cell_type: 'markdown', source: ['# Stacked LSTM'] },
       { cell_type: 'code', source: ['%matplotlib inline\n', 'import tensorflow as tf\n', 'UNITS = 64'] },

@@ -3,7 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzePython, modelFileText, type PythonModelAnalysis } from '../../src/core/python/analyze';
-import { analyzeModel, type Fix } from '../../src/core';
+import { analyzeModel, RETURN_SEQUENCES_CODES, type Fix } from '../../src/core';
+import { fixAllNotebook, fixAllPython } from '../../src/core/python/fixAll';
+import { analyzeNotebook } from '../../src/core/python/notebook';
 import { kerasModelCode } from '../../src/interop';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -17,6 +19,7 @@ interface KerasLayer {
   non_trainable_params?: number;
 }
 interface KerasModel {
+  name: string;
   built: boolean;
   layers: KerasLayer[];
   total_params?: number;
@@ -45,6 +48,12 @@ describe('Python: the tutorials\' code blocks give Keras 3\'s shapes and counts'
           m.layers.map((l) => l.type),
           k.layers.map((l) => l.class_name),
         );
+        // Keras numbers default names per session: across the models of a file too.
+        assert.equal(m.name, k.name);
+        assert.deepEqual(
+          m.layers.map((l) => l.name),
+          k.layers.map((l) => l.name),
+        );
         if (k.built) {
           assert.deepEqual(errors(m), [], `no errors on ${file} model ${i}`);
           assert.equal(m.totalParams, k.total_params);
@@ -67,18 +76,58 @@ describe('Python: Convert to .rnn.json', () => {
   it('every tutorial model converts to a model file with the same shapes and counts', async () => {
     for (const file of Object.keys(expected)) {
       for (const m of await analyzePython(readFileSync(path.join(root, file), 'utf8'))) {
-        const text = modelFileText(`${file}:${m.range.start.line + 1}`, m.model);
+        const text = modelFileText(`${file}:${m.range.start.line + 1}`, m.model, m.data);
         const a = analyzeModel(text);
         assert.equal(a.totalParams, m.totalParams, file);
         assert.deepEqual(a.layers.map((l) => l.outputShape), m.layers.map((l) => l.outputShape), file);
-        assert.deepEqual(a.diagnostics.map((d) => d.code), m.diagnostics.map((d) => d.code).filter((c) => !['input-length-ignored', 'not-evaluated', 'no-input-shape', 'fit-missing-feature-axis', 'ragged-sequences'].includes(c)), file);
+        // A "data" section from the code lacks its source (Python values): that one problem sits on
+        // "data", right above the note that says what to add.
+        const dataProblems = a.diagnostics.filter((d) => d.path[0] === 'data');
+        if (m.data) {
+          assert.deepEqual(dataProblems.map((d) => [d.code, d.message]), [['missing-key', '"data" needs "source". Where the samples come from.']], file);
+          assert.match(text.split('\n')[dataProblems[0].range.start.line + 1], /^ {4}\/\/ The samples come from `.+` in Python,$/);
+        }
+        assert.deepEqual(a.diagnostics.filter((d) => d.path[0] !== 'data').map((d) => d.code), m.diagnostics.map((d) => d.code).filter((c) => !['input-length-ignored', 'not-evaluated', 'no-input-shape', 'fit-missing-feature-axis', 'ragged-sequences'].includes(c)), file);
       }
     }
   });
 
-  it('takes fit\'s epochs, batch_size and validation_split into "training"', async () => {
+  it('takes the Tokenizer and pad_sequences settings of the code into "data"', async () => {
+    const [m] = await analyzePython(readFileSync(path.join(fixtures, 'ch18-preprocessing.py'), 'utf8'));
+    assert.deepEqual(m.data, { section: { kind: 'text', num_words: 1000, oov_token: '<OOV>', maxlen: 15, padding: 'post', truncating: 'post' }, origin: 'texts' });
+    const [imdb] = await analyzePython(readFileSync(path.join(fixtures, 'ch18-sentiment.py'), 'utf8'));
+    assert.deepEqual(imdb.data, { section: { kind: 'text', maxlen: 200 }, origin: 'tf.keras.datasets.imdb.load_data( num_words=10000 )' });
+  });
+
+  it('TextVectorization(max_tokens, output_sequence_length) is a Tokenizer with an OOV token and post padding', async () => {
+    const text = [
+      'import keras',
+      'from keras import layers',
+      'vectorize = layers.TextVectorization(max_tokens=20000, output_sequence_length=120)',
+      'vectorize.adapt(train_texts)',
+      'model = keras.Sequential([keras.Input((120,), dtype="int32"), layers.Embedding(20000, 32), layers.GRU(16), layers.Dense(1, activation="sigmoid")])',
+      'model.compile("rmsprop", "binary_crossentropy", metrics=["accuracy"])',
+      'model.fit(vectorize(train_texts), train_labels, epochs=4, batch_size=16, validation_split=0.1)',
+    ].join('\n');
+    const [m] = await analyzePython(text);
+    assert.deepEqual(m.data, {
+      section: { kind: 'text', num_words: 20000, oov_token: '[UNK]', filters: '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n\'', maxlen: 120, padding: 'post', truncating: 'post' },
+      origin: 'train_texts',
+    });
+    assert.deepEqual(m.model.compile, { optimizer: 'rmsprop', loss: 'binary_crossentropy', metrics: ['accuracy'] });
+    const [withAdam] = await analyzePython(text.replace('model.compile("rmsprop",', 'opt = keras.optimizers.Adam(3e-4, clipnorm=1.0)\nmodel.compile(opt,'));
+    assert.deepEqual(withAdam.model.compile, { loss: 'binary_crossentropy', metrics: ['accuracy'], optimizer: 'adam', learning_rate: 3e-4, clipnorm: 1 });
+    assert.deepEqual(m.model.training, { epochs: 4, batch_size: 16, validation_split: 0.1 });
+    const converted = analyzeModel(modelFileText('t.py:5', m.model, m.data));
+    assert.deepEqual(converted.diagnostics.map((d) => d.code), ['missing-key']);
+    // A pad_sequences length that disagrees with the model's input is the model file's own check.
+    const [short] = await analyzePython(text.replace('output_sequence_length=120', 'output_sequence_length=100'));
+    assert.ok(analyzeModel(modelFileText('t.py:5', short.model, short.data)).diagnostics.some((d) => d.code === 'input-length-mismatch'));
+  });
+
+  it('takes fit\'s epochs, batch_size, validation_split and EarlyStopping into "training"', async () => {
     const [m] = await analyzePython(readFileSync(path.join(fixtures, 'ch18-sentiment.py'), 'utf8'));
-    assert.deepEqual(m.model.training, { epochs: 10, batch_size: 64, validation_split: 0.2 });
+    assert.deepEqual(m.model.training, { epochs: 10, batch_size: 64, validation_split: 0.2, early_stopping: { monitor: 'val_loss', patience: 2, restore_best_weights: true } });
     assert.deepEqual(m.model.compile, { optimizer: 'adam', loss: 'binary_crossentropy', metrics: ['accuracy'] });
   });
 });
@@ -152,8 +201,38 @@ describe('Python: the tutorial\'s common mistakes', () => {
     assert.equal(d.severity, 'error');
     assert.equal(text.split('\n')[d.range.start.line].slice(d.range.start.character, d.range.end.character), 'np.array(sequences)');
     assert.match(d.message, /pad_sequences/);
+    // The fix is the tutorial's own repair: pad to the longest sequence, zeros after.
+    assert.equal(d.fixes![0].title, 'Pad to the longest sequence (5) with pad_sequences');
+    const repaired = applyFix(text, d.fixes![0]);
+    assert.match(repaired, /^X = tf\.keras\.utils\.pad_sequences\(sequences, maxlen=5, padding='post'\) {2}# Creates/m);
+    assert.deepEqual((await analyzePython(repaired))[0].diagnostics.filter((x) => x.severity !== 'info'), []);
     const padded = text.replace('X = np.array(sequences)', 'X = tf.keras.utils.pad_sequences(sequences, maxlen=5)');
     assert.deepEqual((await analyzePython(padded))[0].diagnostics.filter((x) => x.severity !== 'info'), []);
+  });
+
+  it('a ragged array for fit is flagged in a snippet pasted without imports, and on a model a function returns', async () => {
+    const snippet = ['model = Sequential([', '    Embedding(100, 8),', '    LSTM(16),', '    Dense(1, activation="sigmoid"),', '])', 'X = np.array([[1, 2, 3], [4, 5]])', 'model.fit(X, y)'].join('\n');
+    const [m] = await analyzePython(snippet);
+    const d = m.diagnostics.find((x) => x.code === 'ragged-sequences');
+    assert.ok(d, codes(m).join(', '));
+    assert.equal(d.range.start.line, 5);
+    assert.equal(snippet.split('\n')[5].slice(d.range.start.character, d.range.end.character), 'np.array([[1, 2, 3], [4, 5]])');
+
+    const built = [
+      'import numpy as np',
+      'from tensorflow import keras',
+      'def build_model(units):',
+      '    model = keras.Sequential([keras.layers.Embedding(100, 8), keras.layers.LSTM(units), keras.layers.Dense(1)])',
+      '    return model',
+      'net = build_model(16)',
+      'sequences = [[1, 2, 3], [4, 5, 6, 7, 8], [9, 10]]',
+      'net.fit(np.array(sequences), np.array([0, 1, 0]), epochs=3)',
+    ].join('\n');
+    const [b] = await analyzePython(built);
+    assert.deepEqual(b.diagnostics.filter((x) => x.code === 'ragged-sequences').map((x) => x.range.start.line), [7]);
+    assert.deepEqual(b.model.training, { epochs: 3 });
+    // A torch file with nn.Sequential is still not read (and not parsed).
+    assert.deepEqual(await analyzePython('import torch.nn as nn\nm = nn.Sequential(nn.LSTM(3, 4))\n'), []);
   });
 
   it('Embedding(input_length=N) is named as ignored by Keras 3, and N is the length used', async () => {
@@ -263,5 +342,65 @@ describe('Python reader', () => {
     const text = ['%matplotlib inline', '!pip install keras', 'import keras', 'x = (', 'm = keras.Sequential([keras.Input((5, 1)), keras.layers.LSTM(4)])'].join('\n');
     const models = await analyzePython(text);
     assert.ok(models.length <= 1);
+  });
+});
+
+describe('Python: Keras\' default names across a file', () => {
+  it('layers made on their own count, a layer with name= does not, a function numbers per call', async () => {
+    const text = [
+      'from tensorflow.keras.layers import SimpleRNN, LSTM, GRU, Dense, Embedding',
+      'import tensorflow as tf',
+      'SimpleRNN(64, return_sequences=False)',
+      'SimpleRNN(64, return_sequences=True)',
+      'LSTM(128, name="mine")',
+      'model = tf.keras.Sequential([Embedding(100, 8), SimpleRNN(4), Dense(1)])',
+      'def build(cell):',
+      '    return tf.keras.Sequential([Embedding(100, 8), cell, Dense(1)])',
+      'a = build(LSTM(4))',
+      'b = build(SimpleRNN(4))',
+      'for units in (8, 16):',
+      '    LSTM(units)',
+      'tf.keras.backend.clear_session()',
+      'c = tf.keras.Sequential([tf.keras.Input((5, 2)), LSTM(3), Dense(1)])',
+    ].join('\n');
+    const models = await analyzePython(text);
+    // As Keras 3.15 names them when this runs in one session.
+    assert.deepEqual(models.map((m) => [m.name, ...m.layers.map((l) => l.name)]), [
+      ['sequential', 'embedding', 'simple_rnn_2', 'dense'],
+      ['sequential_1', 'embedding_1', 'lstm', 'dense_1'],
+      ['sequential_2', 'embedding_2', 'simple_rnn_3', 'dense_2'],
+      ['sequential', 'lstm', 'dense'],
+    ]);
+  });
+});
+
+describe('Python: fix all return_sequences problems', () => {
+  const cells = [
+    { index: 0, text: '%matplotlib inline\nimport tensorflow as tf\nfrom tensorflow.keras.layers import LSTM, Dense\nT = 30' },
+    { index: 2, text: 'model = tf.keras.Sequential([\n    LSTM(64, input_shape=(T, 1)),\n    LSTM(48),\n    LSTM(32),\n    Dense(1)\n])' },
+    { index: 3, text: 'other = tf.keras.Sequential([tf.keras.Input((T, 2)), LSTM(8), LSTM(4), Dense(1)])' },
+  ];
+
+  it('in a notebook: every stack of every cell, each cell edited in place', async () => {
+    const changes = await fixAllNotebook(cells, RETURN_SEQUENCES_CODES);
+    assert.deepEqual(changes.map((c) => c.cell), [2, 3]);
+    const fixed = cells.map((c) => {
+      const change = changes.find((x) => x.cell === c.index);
+      return change ? c.text.slice(0, change.offset) + change.newText + c.text.slice(change.offset + change.length) : c.text;
+    });
+    assert.equal(fixed[0], cells[0].text);
+    assert.match(fixed[1], /LSTM\(64, input_shape=\(T, 1\), return_sequences=True\),\n {4}LSTM\(48, return_sequences=True\),\n {4}LSTM\(32\),/);
+    assert.equal(fixed[2], 'other = tf.keras.Sequential([tf.keras.Input((T, 2)), LSTM(8, return_sequences=True), LSTM(4), Dense(1)])');
+    const after = await analyzeNotebook(fixed.map((text, i) => ({ index: cells[i].index, text })));
+    assert.deepEqual(after.flatMap((m) => m.diagnostics.filter((d) => d.severity === 'error')), []);
+    assert.deepEqual(after.map((m) => m.layers.map((l) => l.name)), [['lstm', 'lstm_1', 'lstm_2', 'dense'], ['lstm_3', 'lstm_4', 'dense_1']]);
+  });
+
+  it('in a .py file: the same, as one replacement', async () => {
+    const text = cells.map((c) => c.text.replace('%matplotlib inline\n', '')).join('\n');
+    const change = (await fixAllPython(text, RETURN_SEQUENCES_CODES))!;
+    const fixed = text.slice(0, change.offset) + change.newText + text.slice(change.offset + change.length);
+    assert.deepEqual((await analyzePython(fixed)).flatMap((m) => m.diagnostics.filter((d) => d.severity === 'error')), []);
+    assert.equal(await fixAllPython(fixed, RETURN_SEQUENCES_CODES), undefined);
   });
 });

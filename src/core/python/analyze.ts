@@ -1,10 +1,11 @@
 import { analyzeModel } from '../analyze';
 import { LineIndex } from '../document';
-import { formatShape } from '../shapes';
+import { formatShape, LayerNamer } from '../shapes';
+import { modelSchema, type SchemaNode } from '../schema';
 import type { AnalyzeOptions, Diagnostic, Fix, JsonPath, LayerInfo, ModelAnalysis, Range, TextEdit } from '../types';
 import type { Edit } from 'web-tree-sitter';
 import { blankMagics, mentionsKeras, parsePython, pythonParser, type Tree } from './parser';
-import { readKerasModels, type PyArg, type PyCall, type PyLayer, type PyModel, type PyValue, type Span } from './reader';
+import { readKeras, type PyArg, type PyFit, type PyOptimizer, type PyStrayLayer, type PyCall, type PyLayer, type PyModel, type PyPipeline, type PyValue, type Span } from './reader';
 
 /**
  * Keras models in Python source, analysed by the same engine as `*.rnn.json`: each model the
@@ -24,6 +25,12 @@ export interface PythonModelAnalysis extends ModelAnalysis {
   model: Record<string, unknown>;
   /** The reader's result, with offsets, for editors (hints go after `layers[i].call.end`). */
   source: PyModel;
+  /**
+   * The text preprocessing the code shows (tokenizer, pad_sequences) as a `.rnn.json` "data"
+   * section, for Convert to .rnn.json; without "source" (the samples are Python values), so it is
+   * not part of the analysed `model`. `origin` is the expression the samples come from.
+   */
+  data?: { section: Record<string, unknown>; origin?: string };
 }
 
 /** Reads and analyses every Keras model of a Python text; [] without parsing when it never names Keras. */
@@ -41,7 +48,51 @@ export async function analyzePython(text: string, options: AnalyzeOptions = {}):
 
 export function analyzePythonTree(tree: Tree, text: string, options: AnalyzeOptions = {}, cache?: Map<string, ModelAnalysis>): PythonModelAnalysis[] {
   const lines = new LineIndex(text);
-  return readKerasModels(tree, text).map((m) => analyzeOne(m, text, lines, options, cache));
+  const { models, strayLayers, sessionResets } = readKeras(tree, text);
+  const names = kerasNames(models, strayLayers, sessionResets);
+  return models.map((m) => analyzeOne(m, text, lines, options, cache, names));
+}
+
+/** The default names Keras gives, in the order the code creates the layers and models. */
+interface KerasNames {
+  layers: Map<PyLayer, string>;
+  models: Map<PyModel, string>;
+}
+
+/**
+ * Keras numbers default names per Python session, per class, in creation order: the second
+ * model's first LSTM is `lstm_1`, and a `SimpleRNN(64)` made on its own counts too. A layer with
+ * `name=` takes no number. A model built in a function creates its layers at the call.
+ */
+function kerasNames(models: PyModel[], strays: PyStrayLayer[], resets: number[]): KerasNames {
+  const events: { at: number; type?: string; layer?: PyLayer; model?: PyModel }[] = [];
+  const named = (l: PyLayer) => l.args.some((a) => a.key === 'name');
+  for (const m of models) {
+    const add = (l: PyLayer) => {
+      // Keras creates a wrapped layer before its wrapper.
+      if (l.inner) add(l.inner);
+      if (!named(l)) events.push({ at: m.callSite?.start ?? l.call.start, type: l.type, layer: l });
+    };
+    m.layers.forEach(add);
+    if (m.name === undefined) events.push({ at: (m.callSite ?? m.span).start, type: 'Sequential', model: m });
+  }
+  for (const s of strays) events.push({ at: s.start, type: s.type });
+  // `keras.backend.clear_session()` starts the numbering again (as the fixtures' generator does per file).
+  for (const at of resets) events.push({ at });
+  const order = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.at - b.e.at || a.i - b.i);
+  let namer = new LayerNamer();
+  const layers = new Map<PyLayer, string>();
+  const modelNames = new Map<PyModel, string>();
+  for (const { e } of order) {
+    if (!e.type) {
+      namer = new LayerNamer();
+      continue;
+    }
+    const name = namer.next(e.type);
+    if (e.layer) layers.set(e.layer, name);
+    if (e.model) modelNames.set(e.model, name);
+  }
+  return { layers, models: modelNames };
 }
 
 /**
@@ -107,8 +158,8 @@ interface Origins {
   layers: PyLayer[];
 }
 
-function analyzeOne(py: PyModel, text: string, lines: LineIndex, options: AnalyzeOptions, cache?: Map<string, ModelAnalysis>): PythonModelAnalysis {
-  const model = toModelObject(py);
+function analyzeOne(py: PyModel, text: string, lines: LineIndex, options: AnalyzeOptions, cache: Map<string, ModelAnalysis> | undefined, names: KerasNames): PythonModelAnalysis {
+  const model = toModelObject(py, names);
   const json = JSON.stringify(model, null, 1);
   const key = cache && `${JSON.stringify(options)}\n${json}`;
   let analysis = key ? cache!.get(key) : undefined;
@@ -156,6 +207,7 @@ function analyzeOne(py: PyModel, text: string, lines: LineIndex, options: Analyz
     callSite: py.callSite && range(py.callSite),
     model,
     source: py,
+    data: py.fits[0]?.pipeline && dataSection(py.fits[0].pipeline),
   };
 }
 
@@ -182,6 +234,7 @@ function fitDiagnostics(py: PyModel, analysis: ModelAnalysis, lines: LineIndex):
         path: [],
         range: range(x.array.madeAt),
         source: 'model',
+        ...(x.array.ragged?.padded ? { fixes: [{ title: `Pad to the longest sequence (${x.array.ragged.longest}) with pad_sequences`, edits: [edit(x.array.madeAt, x.array.ragged.padded)], isPreferred: true }] } : {}),
       });
       continue;
     }
@@ -213,9 +266,13 @@ function fitDiagnostics(py: PyModel, analysis: ModelAnalysis, lines: LineIndex):
   return out;
 }
 
-/** The `.rnn.json` model object the Python code describes. */
-export function toModelObject(py: PyModel): Record<string, unknown> {
-  const model: Record<string, unknown> = { name: py.name ?? 'sequential' };
+/**
+ * The `.rnn.json` model object the Python code describes, with Keras' default names of the file
+ * or notebook (`sequential_1`, `lstm_1`, ...): a layer gets an explicit name only where that
+ * differs from the model file's own numbering.
+ */
+function toModelObject(py: PyModel, names: KerasNames): Record<string, unknown> {
+  const model: Record<string, unknown> = { name: py.name ?? names.models.get(py) ?? 'sequential' };
   if (py.input) {
     const dtype = py.input.dtype ?? (py.layers[0]?.type === 'Embedding' ? 'int32' : undefined);
     model.input = dtype ? { shape: py.input.shape, dtype } : { shape: py.input.shape };
@@ -224,8 +281,9 @@ export function toModelObject(py: PyModel): Record<string, unknown> {
     model.input = { shape: [null], dtype: 'int32' };
   }
   if (typeof py.dtypePolicy?.value === 'string') model.dtype_policy = py.dtypePolicy.value;
-  model.layers = py.layers.map(layerObject);
-  const compile = py.compile && compileObject(py.compile);
+  const own = new LayerNamer();
+  model.layers = py.layers.map((l) => layerObject(l, names, own));
+  const compile = py.compile && compileObject(py.compile, py.optimizer);
   if (compile) model.compile = compile;
   const training = py.fits[0] && trainingObject(py.fits[0]);
   if (training) model.training = training;
@@ -233,43 +291,132 @@ export function toModelObject(py: PyModel): Record<string, unknown> {
 }
 
 /**
- * The text of a `.rnn.json` converted from Python: the model, with a comment on what the file
- * cannot hold (the training arrays are NumPy values in the code; a `data` section names a source).
+ * The text of a `.rnn.json` converted from Python: the model, the tokenizer and pad_sequences
+ * settings the code shows in "data", and a comment on what the file cannot hold (the samples are
+ * Python values). A "data" section without its "source" is reported by the checks on "data",
+ * right above the note that says what to add.
  */
-export function modelFileText(from: string, model: Record<string, unknown>): string {
-  return [
-    `// Converted by RNN Studio from the Keras model at ${from}.`,
-    '// The training data (arrays made in Python) is not part of this file: add a "data" section',
-    '// (a built-in data set, a JSONL, CSV or aclImdb folder) to train it here.',
-    JSON.stringify(model, null, 2),
-    '',
-  ].join('\n');
+export function modelFileText(from: string, model: Record<string, unknown>, data?: PythonModelAnalysis['data']): string {
+  const head = `// Converted by RNN Studio from the Keras model at ${from}.`;
+  if (!data) {
+    return [
+      head,
+      '// The training data (arrays made in Python) is not part of this file: add a "data" section',
+      '// (a built-in data set, a JSONL, CSV or aclImdb folder) to train it here.',
+      JSON.stringify(model, null, 2),
+      '',
+    ].join('\n');
+  }
+  const from_ = data.origin ? `\`${data.origin}\`` : 'the Python code';
+  const json = JSON.stringify({ ...model, data: data.section }, null, 2).replace(
+    /^ {2}"data": \{$/m,
+    (line) =>
+      [
+        line,
+        `    // The samples come from ${from_} in Python,`,
+        '    // which a model file cannot hold. To train here, name them: "source": "jsonl", "csv" or',
+        '    // "folder" with "path", or "builtin" with "dataset".',
+      ].join('\n'),
+  );
+  return [head, '// "data" holds the tokenizer and pad_sequences settings of the code; see the note in it.', json, ''].join('\n');
+}
+
+/** Tokenizer's default filters; TextVectorization's default standardization strips the apostrophe too. */
+const TOKENIZER_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n';
+
+/**
+ * The "data" settings of a text pipeline, in the model file's terms (Keras Tokenizer and
+ * pad_sequences semantics). `TextVectorization(max_tokens=N, output_sequence_length=L)` is the
+ * same as `Tokenizer(num_words=N, oov_token="[UNK]")` with post-padding and post-truncation to L.
+ */
+function dataSection(p: PyPipeline): { section: Record<string, unknown>; origin?: string } | undefined {
+  const out: Record<string, unknown> = { kind: 'text' };
+  const int = (v: PyValue | undefined) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : undefined);
+  const str = (v: PyValue | undefined) => (typeof v === 'string' ? v : undefined);
+  const side = (v: PyValue | undefined) => (v === 'pre' || v === 'post' ? v : undefined);
+  const t = p.tokenizer;
+  if (t?.cls === 'Tokenizer' && t.args.char_level !== true) {
+    out.num_words = int(t.args.num_words);
+    out.oov_token = str(t.args.oov_token) || undefined;
+    out.lower = typeof t.args.lower === 'boolean' ? t.args.lower : undefined;
+    out.filters = str(t.args.filters);
+    out.split = str(t.args.split) || undefined;
+  } else if (t?.cls === 'TextVectorization' && (t.args.output_mode ?? 'int') === 'int' && (t.args.split ?? 'whitespace') === 'whitespace') {
+    const standardize = 'standardize' in t.args ? t.args.standardize : 'lower_and_strip_punctuation';
+    out.num_words = int(t.args.max_tokens);
+    out.oov_token = '[UNK]';
+    if (standardize === 'lower_and_strip_punctuation' || standardize === 'strip_punctuation') out.filters = `${TOKENIZER_FILTERS}'`;
+    else out.filters = standardize === 'lower' || standardize === null ? '' : undefined;
+    if (standardize === 'strip_punctuation' || standardize === null) out.lower = false;
+    out.maxlen = int(t.args.output_sequence_length);
+    if (out.maxlen) {
+      out.padding = 'post';
+      out.truncating = 'post';
+    }
+  }
+  if (p.pad) {
+    out.maxlen = int(p.pad.maxlen) ?? out.maxlen;
+    out.padding = side(p.pad.padding) ?? out.padding;
+    out.truncating = side(p.pad.truncating) ?? out.truncating;
+    if (typeof p.pad.value === 'number' && p.pad.value !== 0) out.pad_value = p.pad.value;
+  }
+  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
+  return Object.keys(out).length > 1 ? { section: out, origin: p.origin } : undefined;
 }
 
 /** The fit settings the model file can hold (the arrays themselves cannot be expressed there). */
-function trainingObject(fit: PyCall): Record<string, unknown> | undefined {
+function trainingObject(fit: PyFit): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   for (const a of fit.args) {
     if (!a.keyword) continue;
     if ((a.key === 'epochs' || a.key === 'batch_size') && typeof a.value === 'number' && Number.isInteger(a.value) && a.value >= 1) out[a.key] = a.value;
     if (a.key === 'validation_split' && typeof a.value === 'number' && a.value >= 0 && a.value < 1) out.validation_split = a.value;
+    if (a.key === 'shuffle' && typeof a.value === 'boolean') out.shuffle = a.value;
+  }
+  if (fit.earlyStopping) {
+    // The settings the schema knows, with values it accepts (a monitor it does not offer is left out).
+    const known = (modelSchema.properties?.training?.properties?.early_stopping?.properties ?? {}) as Record<string, SchemaNode>;
+    const early = Object.fromEntries(Object.entries(fit.earlyStopping).filter(([k, v]) => known[k] && accepts(known[k], v)));
+    out.early_stopping = early;
   }
   return Object.keys(out).length ? out : undefined;
 }
 
-function layerObject(layer: PyLayer): Record<string, unknown> {
+function accepts(schema: SchemaNode, value: PyValue): boolean {
+  if (schema.enum) return schema.enum.includes(value);
+  if (schema.type === 'integer') return typeof value === 'number' && Number.isInteger(value) && value >= ((schema.minimum as number | undefined) ?? -Infinity);
+  if (schema.type === 'number') return typeof value === 'number' && value >= ((schema.minimum as number | undefined) ?? -Infinity);
+  return typeof value === schema.type;
+}
+
+function layerObject(layer: PyLayer, names: KerasNames, own: LayerNamer): Record<string, unknown> {
   const out: Record<string, unknown> = { type: layer.type };
   for (const a of layer.args) out[a.key] = jsonValue(a.value);
-  if (layer.inner) out.layer = layerObject(layer.inner);
+  // Keras creates a wrapped layer before its wrapper, so it takes its default name first.
+  if (layer.inner) out.layer = layerObject(layer.inner, names, own);
+  if (out.name === undefined) {
+    const keras = names.layers.get(layer);
+    if (keras !== own.next(layer.type) && keras) out.name = keras;
+  }
   return out;
 }
 
-function compileObject(call: PyCall): Record<string, unknown> | undefined {
+function compileObject(call: PyCall, optimizer?: PyOptimizer): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   for (const a of call.args) {
     const key = a.keyword ? a.key : ['optimizer', 'loss'][Number(a.key)];
     if ((key === 'optimizer' || key === 'loss') && typeof a.value === 'string') out[key] = a.value;
     if (key === 'metrics' && Array.isArray(a.value) && a.value.every((m) => typeof m === 'string')) out.metrics = a.value;
+  }
+  // `keras.optimizers.Adam(learning_rate=1e-3, clipnorm=1.0)`: the model file's optimizer name and settings.
+  const known = (modelSchema.properties?.compile?.properties ?? {}) as Record<string, SchemaNode>;
+  const name = optimizer?.name.toLowerCase();
+  if (optimizer && name && accepts(known.optimizer, name)) {
+    out.optimizer = name;
+    for (const key of ['learning_rate', 'clipnorm']) {
+      const v = optimizer.args[key];
+      if (typeof v === 'number' && v > 0) out[key] = v;
+    }
   }
   return out.loss || out.optimizer ? out : undefined;
 }
@@ -338,7 +485,12 @@ function mapFix(fix: Fix, json: string, before: Record<string, unknown>, py: PyM
       continue;
     }
     if (key === 'compile' && py.compile) {
-      if (!diffCall(py.compile, before.compile as Record<string, unknown>, after.compile as Record<string, unknown>, text, edit)) return undefined;
+      const b = (before.compile ?? {}) as Record<string, unknown>;
+      const a = (after.compile ?? {}) as Record<string, unknown>;
+      // Settings of an optimizer object live in its own call, not in compile's arguments.
+      const ownKeys = py.optimizer ? ['loss', 'metrics'] : ['loss', 'metrics', 'optimizer'];
+      if (Object.keys({ ...b, ...a }).some((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]) && !ownKeys.includes(k))) return undefined;
+      if (!diffCall(py.compile, b, a, text, edit)) return undefined;
       continue;
     }
     return undefined;

@@ -1,4 +1,4 @@
-import type { AnalyzeOptions, Diagnostic, Range } from '../types';
+import type { AnalyzeOptions, Diagnostic, Fix, Range, TextEdit } from '../types';
 import { analyzePython, type PythonModelAnalysis, type PythonSession } from './analyze';
 
 /**
@@ -13,7 +13,9 @@ export interface CodeCell {
 }
 
 export type CellRange = Range & { cell: number };
-export type CellDiagnostic = Diagnostic & { cell: number };
+/** A fix's edit in a notebook: offset and range in the cell it names. */
+export type CellTextEdit = TextEdit & { cell: number };
+export type CellDiagnostic = Omit<Diagnostic, 'fixes'> & { cell: number; fixes?: (Omit<Fix, 'edits'> & { edits: CellTextEdit[] })[] };
 
 export interface NotebookModelAnalysis extends Omit<PythonModelAnalysis, 'diagnostics' | 'range'> {
   /** The cell of the `Sequential(...)` call, and the call's range in it. */

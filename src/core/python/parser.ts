@@ -34,10 +34,16 @@ export function pythonParser(): Promise<Parser> {
   return loading;
 }
 
-/** Cheap test run before any parsing: the reader only looks at texts that name Keras. */
+/**
+ * Cheap test run before any parsing: the reader only looks at texts that name Keras, or call a bare
+ * `Sequential(` (a tutorial snippet pasted without its imports; the reader takes bare Keras class
+ * names too). `torch.nn.Sequential(` has a dot before it and stays out.
+ */
 export function mentionsKeras(text: string): boolean {
-  return text.includes('keras');
+  return text.includes('keras') || BARE_SEQUENTIAL.test(text);
 }
+
+const BARE_SEQUENTIAL = /(?<![\w.])Sequential\s*\(/;
 
 /**
  * Notebook magics (`%matplotlib inline`, `!pip install ...`) are not Python: blanked with spaces

@@ -64,17 +64,37 @@ export interface PyCall {
   multiline: { indent: string } | undefined;
 }
 
+/** `compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3))`: the class and its constant arguments. */
+export interface PyOptimizer {
+  name: string;
+  args: Record<string, PyValue>;
+}
+
 /** An array whose shape the code shows (`np.random.rand(100, 30)`, `.reshape(...)`, a list literal). */
 export interface PyArray {
   /** Its shape, or null for a ragged list of lists (NumPy 2 refuses to make an array of it). */
   shape: number[] | null;
   /** The expression that made it (where a ragged-list problem is reported). */
   madeAt: Span;
+  /** For a ragged list of number lists: the longest row, and the tutorial's repair of `madeAt`. */
+  ragged?: { longest: number; padded?: string };
 }
 
 export interface PyFit extends PyCall {
   /** The `x` argument and the array it is, when the code shows its shape. */
   x?: { span: Span; text: string; array: PyArray };
+  /** How the code makes `x` from texts, as far as it shows it. */
+  pipeline?: PyPipeline;
+  /** The arguments of an `EarlyStopping(...)` in `callbacks=[...]`, as far as they are constants. */
+  earlyStopping?: Record<string, PyValue>;
+}
+
+/** The text preprocessing behind fit's `x`: Keras' own argument names and the values the code gives. */
+export interface PyPipeline {
+  tokenizer?: { cls: 'Tokenizer' | 'TextVectorization'; args: Record<string, PyValue> };
+  pad?: Record<string, PyValue>;
+  /** The expression the samples come from, where the trace stops (`imdb.load_data(...)`, a list). */
+  origin?: string;
 }
 
 /** `keras.mixed_precision.set_global_policy(...)` (or `keras.config.set_dtype_policy(...)`) in force for a model. */
@@ -96,6 +116,8 @@ export interface PyModel {
   layers: PyLayer[];
   input?: PyInput;
   compile?: PyCall;
+  /** The optimizer of `compile` when it is an object rather than a name. */
+  optimizer?: PyOptimizer;
   fits: PyFit[];
   notes: PyNote[];
   /** Shapes stop here: a layer or argument that could not be evaluated (said in a note). */
@@ -133,6 +155,13 @@ const POSITIONAL: Record<string, string[]> = {
   Input: ['shape', 'batch_size', 'dtype'],
   InputLayer: ['shape', 'batch_size', 'dtype'],
   Sequential: ['layers', 'trainable', 'name'],
+  // Text preprocessing, read for Convert to .rnn.json.
+  pad_sequences: ['sequences', 'maxlen', 'dtype', 'padding', 'truncating', 'value'],
+  // Every Keras optimizer takes the learning rate first.
+  optimizer: ['learning_rate'],
+  EarlyStopping: ['monitor', 'min_delta', 'patience', 'verbose', 'mode', 'baseline', 'restore_best_weights', 'start_from_epoch'],
+  Tokenizer: ['num_words', 'filters', 'lower', 'split', 'char_level', 'oov_token', 'analyzer'],
+  TextVectorization: ['max_tokens', 'standardize', 'split', 'ngrams', 'output_mode', 'output_sequence_length', 'pad_to_max_tokens', 'vocabulary'],
 };
 
 /** Keras arguments that change neither shapes nor counts: read past without a word. */
@@ -168,7 +197,23 @@ interface Scope {
 }
 
 export function readKerasModels(tree: Tree, text: string): PyModel[] {
-  return new Reader(tree, text).read();
+  return readKeras(tree, text).models;
+}
+
+/** A Keras layer the code creates outside the models read (`SimpleRNN(64)` on its own line). */
+export interface PyStrayLayer {
+  type: string;
+  start: number;
+}
+
+/**
+ * The models, and the layers created at module level outside them: Keras numbers default names
+ * per session, so `SimpleRNN(64)` on its own makes the next model's SimpleRNN `simple_rnn_1`.
+ */
+export function readKeras(tree: Tree, text: string): { models: PyModel[]; strayLayers: PyStrayLayer[]; sessionResets: number[] } {
+  const reader = new Reader(tree, text);
+  const models = reader.read();
+  return { models, strayLayers: reader.strayLayers(), sessionResets: reader.sessionResets() };
 }
 
 class Reader {
@@ -212,7 +257,9 @@ class Reader {
         const left = node.childForFieldName('left');
         if (left?.type === 'identifier') push(this.assignmentsByName, left.text, node);
         else if (left && ['pattern_list', 'tuple_pattern', 'list_pattern'].includes(left.type)) {
-          for (const id of left.namedChildren) if (id?.type === 'identifier') push(this.assignmentsByName, id.text, node);
+          // Nested patterns too: `(X_train, y_train), (X_test, y_test) = imdb.load_data()`.
+          const patterns = ['pattern_list', 'tuple_pattern', 'list_pattern', 'parenthesized_expression', 'tuple', 'list'];
+          for (const id of left.descendantsOfType('identifier')) if (id && patterns.includes(id.parent?.type ?? '')) push(this.assignmentsByName, id.text, node);
         }
       } else declarations.push(node);
     }
@@ -221,6 +268,28 @@ class Reader {
     this.applyDtypePolicies();
     this.models.sort((a, b) => (a.callSite ?? a.span).start - (b.callSite ?? b.span).start || a.span.start - b.span.start);
     return this.models;
+  }
+
+  /** Layer calls read as a model's layer (by node id). */
+  private readonly layerCalls = new Set<number>();
+
+  /** Offsets of module-level `keras.backend.clear_session()` calls: Keras' default names start again there. */
+  sessionResets(): number[] {
+    return this.calls.filter((c) => /(^|\.)clear_session$/.test(c.childForFieldName('function')?.text ?? '') && !hasAncestor(c, ['function_definition', 'lambda'])).map((c) => c.startIndex);
+  }
+
+  strayLayers(): PyStrayLayer[] {
+    const out: PyStrayLayer[] = [];
+    for (const call of this.calls) {
+      if (this.layerCalls.has(call.id)) continue;
+      const cls = this.kerasClass(call.childForFieldName('function'));
+      if (!cls || !LAYER_TYPES.includes(cls.name)) continue;
+      // Inside a function, a loop or a comprehension it runs an unknown number of times: not counted.
+      if (hasAncestor(call, ['function_definition', 'lambda', 'for_statement', 'while_statement', 'list_comprehension', 'generator_expression', 'dictionary_comprehension', 'set_comprehension'])) continue;
+      const named = call.childForFieldName('arguments')?.namedChildren.some((a) => a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'name');
+      if (!named) out.push({ type: cls.name, start: call.startIndex });
+    }
+    return out;
   }
 
   // ---- names -----------------------------------------------------------------------------------
@@ -366,8 +435,7 @@ class Reader {
       }
       for (const p of params) if (!bindings.has(p.name) && p.default) bindings.set(p.name, { node: p.default, scope: { block: this.root, at: fn.startIndex } });
       for (const seq of sequentials) {
-        const model = this.readSequential(seq, { block: body, at: seq.startIndex, bindings, parent: siteScope });
-        if (model) model.callSite = { start: site.startIndex, end: site.endIndex };
+        this.readSequential(seq, { block: body, at: seq.startIndex, bindings, parent: siteScope }, { start: site.startIndex, end: site.endIndex });
       }
     }
   }
@@ -399,8 +467,8 @@ class Reader {
 
   // ---- models ----------------------------------------------------------------------------------
 
-  private readSequential(call: Node, scope: Scope): PyModel | undefined {
-    const model: PyModel = { variable: null, span: spanOf(call), layers: [], fits: [], notes: [], truncated: false };
+  private readSequential(call: Node, scope: Scope, callSite?: Span): PyModel | undefined {
+    const model: PyModel = { variable: null, span: spanOf(call), layers: [], fits: [], notes: [], truncated: false, callSite };
     const { variable, statement, block } = this.binding(call);
     model.variable = variable;
     const args = this.callArgs(call, 'Sequential');
@@ -437,12 +505,47 @@ class Reader {
         const arg = added.call.childForFieldName('arguments')?.namedChildren.find((a) => a && a.type !== 'comment');
         if (arg) elements.push({ node: arg, scope: { ...scope, at: arg.startIndex } });
       }
-      for (const c of this.methodCalls(variable, 'compile', block, statement.endIndex, until)) if (!c.nested) model.compile = this.plainCall(c.call, scope);
-      for (const c of this.methodCalls(variable, 'fit', block, statement.endIndex, until)) model.fits.push(this.fitCall(c.call, scope));
+      this.readTraining(model, variable, statement, block, until, scope);
+      this.readTrainingAfterReturn(model, variable, block, scope);
     }
     this.readLayers(model, elements);
     this.models.push(model);
     return model;
+  }
+
+  /** `variable.compile(...)` and `variable.fit(...)` after the statement that binds the model. */
+  private readTraining(model: PyModel, variable: string, statement: Node, block: Node, until: number, scope: Scope): void {
+    for (const c of this.methodCalls(variable, 'compile', block, statement.endIndex, until)) {
+      if (c.nested) continue;
+      model.compile = this.plainCall(c.call, scope);
+      model.optimizer = this.optimizerOf(c.call, scope);
+    }
+    for (const c of this.methodCalls(variable, 'fit', block, statement.endIndex, until)) model.fits.push(this.fitCall(c.call, scope));
+  }
+
+  /**
+   * A model a function builds and returns (`def build(): model = Sequential(...); return model`):
+   * the training calls on what its callers bind it to (`m = build()` then `m.fit(X, y)`).
+   */
+  private readTrainingAfterReturn(model: PyModel, variable: string, body: Node, scope: Scope): void {
+    const fn = body.parent;
+    if (fn?.type !== 'function_definition' || !scope.bindings) return;
+    const returns = body.namedChildren.some((st) => st?.type === 'return_statement' && st.namedChildren[0]?.text === variable);
+    const name = fn.childForFieldName('name')?.text;
+    if (!returns || !name) return;
+    const site = model.callSite;
+    for (const call of this.callSites(name)) {
+      if (site && call.startIndex !== site.start) continue;
+      const bound = this.binding(call);
+      if (!bound.variable || !bound.statement || !bound.block) continue;
+      const outer: Scope = { block: bound.block, at: call.startIndex };
+      let until = Infinity;
+      for (const a of this.assignmentsByName.get(bound.variable) ?? []) {
+        const top = this.statementIn(a, bound.block);
+        if (top && top.startIndex > bound.statement.startIndex && top.type === 'expression_statement') until = Math.min(until, top.startIndex);
+      }
+      this.readTraining(model, bound.variable, bound.statement, bound.block, until, outer);
+    }
   }
 
   private readLayers(model: PyModel, elements: { node: Node; scope: Scope }[]): void {
@@ -500,6 +603,7 @@ class Reader {
       this.note(model, `\`${clip(fn)}(...)\` is not a layer RNN Studio knows (${LAYER_TYPES.join(', ')}); shapes after it are not computed.`, written);
       return undefined;
     }
+    this.layerCalls.add(call.id);
     const argList = call.childForFieldName('arguments')!;
     const layer: PyLayer = { type: cls.name, call: spanOf(call), className: spanOf(cls.nameNode), argList: spanOf(argList), args: [], multiline: this.multiline(argList) };
     const schemaKeys = Object.keys(layerSchema(cls.name)?.properties ?? {});
@@ -590,7 +694,95 @@ class Reader {
     const x = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'x')?.childForFieldName('value') ?? args.find((a) => a.type !== 'keyword_argument');
     const array = x ? this.arrayOf(x, { ...scope, at: call.startIndex }, 0) : undefined;
     if (x && array) fit.x = { span: spanOf(x), text: x.text, array };
+    if (x) fit.pipeline = this.pipelineOf(x, { ...scope, at: call.startIndex });
+    const callbacks = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'callbacks')?.childForFieldName('value');
+    const list = callbacks && this.resolveNode(callbacks, scope);
+    for (const el of list && (list.node.type === 'list' || list.node.type === 'tuple') ? list.node.namedChildren : []) {
+      const made = el && el.type !== 'comment' ? this.resolveNode(el, list!.scope) : undefined;
+      const fn = made?.node.type === 'call' ? made.node.childForFieldName('function') : null;
+      if (!made || (fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text) !== 'EarlyStopping') continue;
+      fit.earlyStopping = {};
+      for (const a of this.callArgs(made.node, 'EarlyStopping')) {
+        const v = this.evaluate(a.node, made.scope);
+        if (!(v instanceof NotEvaluable)) fit.earlyStopping[a.key] = v;
+      }
+    }
     return fit;
+  }
+
+  private optimizerOf(compile: Node, scope: Scope): PyOptimizer | undefined {
+    const args = compile.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
+    const node = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'optimizer')?.childForFieldName('value') ?? (args[0]?.type !== 'keyword_argument' ? args[0] : undefined);
+    const made = node && this.resolveNode(node, scope);
+    const fn = made?.node.type === 'call' ? made.node.childForFieldName('function') : null;
+    const name = fn && (fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn.text);
+    if (!made || !name) return undefined;
+    const out: PyOptimizer = { name, args: {} };
+    for (const a of this.callArgs(made.node, 'optimizer')) {
+      const v = this.evaluate(a.node, made.scope);
+      if (!(v instanceof NotEvaluable)) out.args[a.key] = v;
+    }
+    return out;
+  }
+
+  /**
+   * Follows fit's `x` back through names, `np.array(...)`, `pad_sequences(...)` and
+   * `tokenizer.texts_to_sequences(...)` (or a `TextVectorization` called on the texts) to the
+   * settings of each step; stops, naming the expression, where the code makes the samples.
+   */
+  private pipelineOf(node: Node, scope: Scope): PyPipeline | undefined {
+    const out: PyPipeline = {};
+    let current: { node: Node; scope: Scope } = { node, scope };
+    const values = (call: Node, at: Scope, cls: string) => {
+      const args: Record<string, PyValue> = {};
+      for (const a of this.callArgs(call, cls)) {
+        const v = a.key === 'sequences' || a.key === '*' ? undefined : this.evaluate(a.node, at);
+        if (v !== undefined && !(v instanceof NotEvaluable)) args[a.key] = v;
+      }
+      return args;
+    };
+    const tokenizerOf = (target: Node, at: Scope): PyPipeline['tokenizer'] => {
+      const made = this.resolveNode(target, at);
+      const fn = made?.node.type === 'call' ? made.node.childForFieldName('function') : null;
+      const cls = fn && (fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn.text);
+      return made && (cls === 'Tokenizer' || cls === 'TextVectorization') ? { cls, args: values(made.node, made.scope, cls) } : undefined;
+    };
+    for (let hops = 0; hops < 20; hops++) {
+      const n = current.node;
+      if (n.type === 'identifier') {
+        const found = this.lookup(n.text, current.scope, n);
+        if (found instanceof NotEvaluable) {
+          // Unpacked from a loader (`(X_train, y_train), ... = imdb.load_data(...)`): name the loader.
+          const before = (this.assignmentsByName.get(n.text) ?? []).filter((a) => a.endIndex <= n.startIndex).pop();
+          const right = before?.childForFieldName('right');
+          if (right) current = { node: right, scope: current.scope };
+          break;
+        }
+        current = found;
+        continue;
+      }
+      if (n.type !== 'call') break;
+      const fn = n.childForFieldName('function');
+      const name = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
+      const first = n.childForFieldName('arguments')?.namedChildren.find((a) => a && a.type !== 'comment' && a.type !== 'keyword_argument');
+      if ((name === 'array' || name === 'asarray') && first) {
+        current = { node: first, scope: current.scope };
+        continue;
+      }
+      if (name === 'pad_sequences' && first) {
+        out.pad ??= values(n, current.scope, 'pad_sequences');
+        current = { node: first, scope: current.scope };
+        continue;
+      }
+      const tokenizer = name === 'texts_to_sequences' && fn?.type === 'attribute' ? tokenizerOf(fn.childForFieldName('object')!, current.scope) : fn?.type === 'identifier' ? tokenizerOf(fn, current.scope) : undefined;
+      if (tokenizer && (name === 'texts_to_sequences' || tokenizer.cls === 'TextVectorization')) {
+        out.tokenizer = tokenizer;
+        if (first) current = { node: first, scope: current.scope };
+      }
+      break;
+    }
+    out.origin = clip(withoutComments(current.node));
+    return out.pad || out.tokenizer ? out : undefined;
   }
 
   /**
@@ -607,6 +799,9 @@ class Reader {
       const value = this.evaluate(node, scope);
       if (value instanceof NotEvaluable) return undefined;
       const shape = listShape(value);
+      if (shape === null && Array.isArray(value) && value.every((row) => Array.isArray(row) && row.every((x) => typeof x === 'number'))) {
+        return { shape, madeAt: spanOf(node), ragged: { longest: Math.max(...value.map((row) => (row as PyValue[]).length)) } };
+      }
       return shape === undefined ? undefined : { shape, madeAt: spanOf(node) };
     }
     if (node.type !== 'call') return undefined;
@@ -634,6 +829,11 @@ class Reader {
     }
     if (numpy && (name === 'array' || name === 'asarray') && positional[0]) {
       const inner = this.arrayOf(positional[0], scope, hops + 1);
+      if (inner?.ragged) {
+        // The tutorial's repair: pad to the longest row, zeros after.
+        const padded = `${this.padSequencesName()}(${positional[0].text}, maxlen=${inner.ragged.longest}, padding='post')`;
+        return { shape: null, madeAt: spanOf(node), ragged: { ...inner.ragged, padded } };
+      }
       return inner && { shape: inner.shape, madeAt: inner.shape === null ? spanOf(node) : inner.madeAt };
     }
     if (numpy && name === 'expand_dims' && positional[0]) {
@@ -663,6 +863,14 @@ class Reader {
       return { shape: [value.length, length], madeAt: spanOf(node) };
     }
     return undefined;
+  }
+
+  /** How this file can call Keras' pad_sequences: imported by name, or through keras / tf. */
+  private padSequencesName(): string {
+    if (this.moduleNames.has('pad_sequences')) return 'pad_sequences';
+    if (this.moduleNames.has('keras')) return 'keras.utils.pad_sequences';
+    if (this.moduleNames.has('tf')) return 'tf.keras.utils.pad_sequences';
+    return 'pad_sequences';
   }
 
   private evaluateArg(model: PyModel, node: Node, scope: Scope): PyValue | NotEvaluable {
@@ -804,7 +1012,8 @@ class Reader {
    * assigned inside a loop, a branch or by unpacking is not a constant.
    */
   private assignment(name: string, block: Node, before: number): Node | NotEvaluable | undefined {
-    let last: Node | undefined;
+    // The last binding before the use wins: a plain assignment after an unpacking or a loop is a constant again.
+    let last: Node | NotEvaluable | undefined;
     let first: Node | undefined;
     for (const assign of this.assignmentsByName.get(name) ?? []) {
       const statement = this.statementIn(assign, block);
@@ -812,15 +1021,15 @@ class Reader {
       const plain = statement.type === 'expression_statement' && assign.parent?.id === statement.id;
       const left = assign.childForFieldName('left');
       if (!plain) {
-        if (statement.startIndex < before) return new NotEvaluable(`\`${name}\` is assigned inside ${statement.type.replace('_statement', '')} (\`${clip(assign.text)}\`), so its value depends on the run`, spanOf(assign));
+        if (statement.startIndex < before) last = new NotEvaluable(`\`${name}\` is assigned inside ${statement.type.replace('_statement', '')} (\`${clip(assign.text)}\`), so its value depends on the run`, spanOf(assign));
         continue;
       }
       if (assign.type === 'augmented_assignment') {
-        if (statement.startIndex < before) return new NotEvaluable(`\`${name}\` is changed by \`${clip(assign.text)}\``, spanOf(assign));
+        if (statement.startIndex < before) last = new NotEvaluable(`\`${name}\` is changed by \`${clip(assign.text)}\``, spanOf(assign));
         continue;
       }
       if (left?.type !== 'identifier') {
-        if (statement.startIndex < before) return new NotEvaluable(`\`${name}\` is assigned by unpacking (\`${clip(assign.text)}\`)`, spanOf(assign));
+        if (statement.startIndex < before) last = new NotEvaluable(`\`${name}\` is assigned by unpacking (\`${clip(assign.text)}\`)`, spanOf(assign));
         continue;
       }
       const right = assign.childForFieldName('right');
@@ -915,6 +1124,11 @@ function statementIn(node: Node, block: Node): Node | undefined {
   return undefined;
 }
 
+function hasAncestor(node: Node, types: string[]): boolean {
+  for (let p = node.parent; p; p = p.parent) if (types.includes(p.type)) return true;
+  return false;
+}
+
 function enclosingFunction(node: Node): Node | undefined {
   for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition') return p;
   return undefined;
@@ -941,6 +1155,13 @@ function toShape(value: PyValue | NotEvaluable, withBatch: boolean): (number | n
 
 export function spanOf(node: Node): Span {
   return { start: node.startIndex, end: node.endIndex };
+}
+
+/** A node's text without its comments (`load_data(  # only the top words` ...). */
+function withoutComments(node: Node): string {
+  let out = node.text;
+  for (const c of node.descendantsOfType('comment').reverse()) if (c) out = out.slice(0, c.startIndex - node.startIndex) + out.slice(c.endIndex - node.startIndex);
+  return out;
 }
 
 function clip(text: string): string {
