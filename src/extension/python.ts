@@ -292,16 +292,20 @@ export async function fixAllReturnSequences(document: vscode.TextDocument, optio
   return edit.size > 0 ? edit : undefined;
 }
 
-class PythonHints implements vscode.InlayHintsProvider {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeInlayHints = this.changed.event;
+/** Providers whose results change with each analysis of the store. */
+abstract class FollowsAnalysis {
+  protected readonly changed = new vscode.EventEmitter<void>();
 
   constructor(
-    private readonly store: PythonStore,
-    private readonly models: ModelStore,
+    protected readonly store: PythonStore,
+    protected readonly models: ModelStore,
   ) {
     store.onDidAnalyze(() => this.changed.fire());
   }
+}
+
+class PythonHints extends FollowsAnalysis implements vscode.InlayHintsProvider {
+  readonly onDidChangeInlayHints = this.changed.event;
 
   async provideInlayHints(document: vscode.TextDocument, range: vscode.Range): Promise<vscode.InlayHint[]> {
     if (!this.models.settings.inlayHints) return [];
@@ -348,16 +352,8 @@ class PythonHover implements vscode.HoverProvider {
   }
 }
 
-class PythonLenses implements vscode.CodeLensProvider {
-  private readonly changed = new vscode.EventEmitter<void>();
+class PythonLenses extends FollowsAnalysis implements vscode.CodeLensProvider {
   readonly onDidChangeCodeLenses = this.changed.event;
-
-  constructor(
-    private readonly store: PythonStore,
-    private readonly models: ModelStore,
-  ) {
-    store.onDidAnalyze(() => this.changed.fire());
-  }
 
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!this.models.settings.codeLens) return [];
