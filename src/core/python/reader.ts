@@ -186,6 +186,15 @@ class NotEvaluable {
 
 type Bindings = Map<string, { node: Node; scope: Scope }>;
 
+/** An assignment's statement in a block: a plain `name = value`, or a binding whose value depends on the run. */
+interface Binding {
+  kind: 'plain' | 'inside' | 'changed' | 'unpacking';
+  statementType: string;
+  start: number;
+  end: number;
+  right: Node | null;
+}
+
 interface Scope {
   /** The block whose direct assignments are visible (module or function body). */
   block: Node;
@@ -1012,33 +1021,46 @@ class Reader {
    * assigned inside a loop, a branch or by unpacking is not a constant.
    */
   private assignment(name: string, block: Node, before: number): Node | NotEvaluable | undefined {
-    // The last binding before the use wins: a plain assignment after an unpacking or a loop is a constant again.
-    let last: Node | NotEvaluable | undefined;
+    // The last binding before the use wins (a plain assignment after an unpacking or a loop is a
+    // constant again): walk the name's assignments (in source order) backwards from the end, so a
+    // name bound in many places costs one look at the one that counts, not a pass over all of them.
+    const assigns = this.assignmentsByName.get(name) ?? [];
     let first: Node | undefined;
-    for (const assign of this.assignmentsByName.get(name) ?? []) {
-      const statement = this.statementIn(assign, block);
-      if (!statement) continue;
-      const plain = statement.type === 'expression_statement' && assign.parent?.id === statement.id;
-      const left = assign.childForFieldName('left');
-      if (!plain) {
-        if (statement.startIndex < before) last = new NotEvaluable(`\`${name}\` is assigned inside ${statement.type.replace('_statement', '')} (\`${clip(assign.text)}\`), so its value depends on the run`, spanOf(assign));
-        continue;
+    for (let i = assigns.length - 1; i >= 0; i--) {
+      const b = this.nameBinding(assigns[i], block);
+      if (!b) continue;
+      if (b.kind !== 'plain') {
+        if (b.start >= before) continue;
+        const assign = assigns[i];
+        const why = b.kind === 'inside' ? `is assigned inside ${b.statementType.replace('_statement', '')} (\`${clip(assign.text)}\`), so its value depends on the run` : b.kind === 'changed' ? `is changed by \`${clip(assign.text)}\`` : `is assigned by unpacking (\`${clip(assign.text)}\`)`;
+        return new NotEvaluable(`\`${name}\` ${why}`, spanOf(assign));
       }
-      if (assign.type === 'augmented_assignment') {
-        if (statement.startIndex < before) last = new NotEvaluable(`\`${name}\` is changed by \`${clip(assign.text)}\``, spanOf(assign));
-        continue;
-      }
-      if (left?.type !== 'identifier') {
-        if (statement.startIndex < before) last = new NotEvaluable(`\`${name}\` is assigned by unpacking (\`${clip(assign.text)}\`)`, spanOf(assign));
-        continue;
-      }
-      const right = assign.childForFieldName('right');
+      const right = b.right;
       if (!right || (right.startIndex <= before && before < right.endIndex)) continue;
-      first ??= right;
+      first = right;
       // The assignment must be complete before the use (`N = N + 1` reads the N before it).
-      if (statement.endIndex <= before) last = right;
+      if (b.end <= before) return right;
     }
-    return last ?? (block.id === this.root.id ? first : undefined);
+    return block.id === this.root.id ? first : undefined;
+  }
+
+  private readonly nameBindings = new Map<string, Binding | null>();
+
+  /** How an assignment binds its name within `block` (null: it is in another block), remembered: every model's lookups ask about the same assignments. */
+  private nameBinding(assign: Node, block: Node): Binding | null {
+    const key = `${assign.id}:${block.id}`;
+    let b = this.nameBindings.get(key);
+    if (b !== undefined) return b;
+    const statement = this.statementIn(assign, block);
+    b = null;
+    if (statement) {
+      const plain = statement.type === 'expression_statement' && assign.parent?.id === statement.id;
+      const left = plain && assign.type !== 'augmented_assignment' ? assign.childForFieldName('left') : null;
+      const kind = !plain ? 'inside' : assign.type === 'augmented_assignment' ? 'changed' : left?.type !== 'identifier' ? 'unpacking' : 'plain';
+      b = { kind, statementType: statement.type, start: statement.startIndex, end: statement.endIndex, right: kind === 'plain' ? assign.childForFieldName('right') : null };
+    }
+    this.nameBindings.set(key, b);
+    return b;
   }
 
   /** Follows names to the expression they stand for (a layer kept in a variable, a parameter). */
