@@ -148,11 +148,12 @@ export interface MemoryLimit {
 /** How to train anyway; said in every refusal. */
 export const MEMORY_OVERRIDE = 'To train anyway, set "memory_check": false in the model\'s "training" section, or pass --no-memory-check to rnn-studio train';
 
-/** The property that sizes a layer's weights: what to make smaller. */
-export function sizingProperty(layer: LayerInfo): string | undefined {
-  if (layer.type === 'Embedding') return 'input_dim';
-  if (layer.type === 'Bidirectional') return typeof layer.inner?.config.units === 'number' ? 'layer.units' : undefined;
-  return typeof layer.config.units === 'number' ? 'units' : undefined;
+/** The property that sizes a layer's weights, with its value: what to make smaller. */
+export function sizingProperty(layer: LayerInfo): { path: string; value: number } | undefined {
+  const of = (config: Record<string, unknown> | undefined, key: string, path: string) => (typeof config?.[key] === 'number' ? { path, value: config[key] as number } : undefined);
+  if (layer.type === 'Embedding') return of(layer.config, 'input_dim', 'input_dim');
+  if (layer.type === 'Bidirectional') return of(layer.inner?.config, 'units', 'layer.units');
+  return of(layer.config, 'units', 'units');
 }
 
 /** ` Most of it goes to layer 2 "lstm" (LSTM, units 100,000): 596 GB.`: what to make smaller. */
@@ -160,8 +161,7 @@ function largestLayer(e: MemoryEstimate, layers: LayerInfo[], withBytes = true):
   const layer = e.largest && layers[e.largest.index];
   if (!e.largest || !layer) return '';
   const property = sizingProperty(layer);
-  const value = property?.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], property.startsWith('layer.') ? { layer: layer.inner?.config } : layer.config);
-  const size = property && typeof value === 'number' ? `, ${property} ${value.toLocaleString('en-US')}` : '';
+  const size = property ? `, ${property.path} ${property.value.toLocaleString('en-US')}` : '';
   return ` Most of it goes to layer ${layer.index + 1} "${layer.name}" (${layer.type}${size})${withBytes ? `: ${formatBytes(e.largest.bytes)}` : ''}.`;
 }
 

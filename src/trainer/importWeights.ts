@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { labelEncodingForLoss, prepareData, type PreparedData } from '../data';
 import { readKerasArchive } from '../interop/kerasArchive';
 import type { Logs } from '../protocol/trainer';
 import { runsFolderProblem } from '../runner/runs';
@@ -9,7 +8,7 @@ import { buildModel } from './builder';
 import { setKerasWeights } from './layers/keras-weights';
 import { readKerasWeights } from './kerasWeightsFile';
 import { runsRoot, writeRun } from './runFolder';
-import { compileModel, evaluateOn, originalUnitsMae, readModelFile, tensor, UserError } from './train';
+import { compileModel, evaluateOn, originalUnitsMae, prepareModelData, readModelFile, tensor, trainingSeed, UserError } from './train';
 
 export interface ImportedWeights {
   runDir: string;
@@ -50,16 +49,9 @@ export async function importKerasWeights(job: { modelPath: string; modelText: st
   })();
 
   // The seeds as training this model file would use them: evaluate rebuilds the same split from them.
-  const seed = (file.training?.seed as number | undefined) ?? (file.data?.seed as number | undefined) ?? 1337;
+  const seed = trainingSeed(file);
   const maxSamples = typeof record?.max_samples === 'number' ? record.max_samples : undefined;
-  const data: PreparedData = await prepareData(file.data as never, {
-    modelDir: path.dirname(job.modelPath),
-    inputShape: file.input.shape,
-    labelEncoding: labelEncodingForLoss(file.compile?.loss),
-    validationSplit: file.training?.validation_split ?? 0,
-    maxSamples,
-    seed,
-  });
+  const data = await prepareModelData(file, path.dirname(job.modelPath), maxSamples, seed);
   const notes: string[] = [];
   const theirs = (record?.preprocessor as { tokenizer?: { vocabulary?: unknown } } | undefined)?.tokenizer?.vocabulary;
   const ours = (data.preprocessor as { tokenizer?: { vocabulary?: unknown } }).tokenizer?.vocabulary;

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
-import { denormalize, encodeTexts, labelEncodingForLoss, prepareData, readSeriesRows, seriesInput, type Preprocessor, type TextPreprocessor, type SeriesPreprocessor } from '../data';
+import { denormalize, encodeTexts, readSeriesRows, seriesInput, type Preprocessor, type TextPreprocessor, type SeriesPreprocessor } from '../data';
 import type { Logs, Prediction } from '../protocol/trainer';
 import type { Backend } from './backend';
 import { registerCustomLayers } from './builder';
 import { runFolderProblem } from '../runner/runs';
 import { loadRunModel, readRunJson, RUN_FILES } from './runFolder';
-import { compileModel, readModelFile, UserError } from './train';
+import { compileModel, prepareModelData, readModelFile, trainingSeed, UserError } from './train';
 
 /** Evaluate and predict with a finished run folder. */
 
@@ -34,15 +34,9 @@ export async function openRun(backend: Backend, runDir: string) {
 /** The run's test split (else validation), rebuilt exactly as in training: same files, seed and cap. */
 export async function heldOutSplit(run: OpenedRun) {
   const { model: file } = readModelFile(run.modelText, path.join(run.runDir, RUN_FILES.modelFile));
-  const data = await prepareData(file.data as never, {
-    // Paths in `data` are relative to the trained model file (older runs: three folders up).
-    modelDir: run.metrics.modelPath ? path.dirname(run.metrics.modelPath) : path.resolve(run.runDir, '..', '..', '..'),
-    inputShape: file.input.shape,
-    labelEncoding: labelEncodingForLoss(file.compile?.loss),
-    validationSplit: file.training?.validation_split ?? 0,
-    maxSamples: run.metrics.maxSamples,
-    seed: run.metrics.seed ?? file.training?.seed ?? (file.data?.seed as number | undefined) ?? 1337,
-  });
+  // Paths in `data` are relative to the trained model file (older runs: three folders up).
+  const modelDir = run.metrics.modelPath ? path.dirname(run.metrics.modelPath) : path.resolve(run.runDir, '..', '..', '..');
+  const data = await prepareModelData(file, modelDir, run.metrics.maxSamples, run.metrics.seed ?? trainingSeed(file));
   const split = data.test ?? data.validation;
   if (!split) throw new UserError('This run has no test or validation split: set data.test_split or data.test_path.');
   return { file, split };

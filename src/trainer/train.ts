@@ -40,6 +40,26 @@ interface ModelFile {
   };
 }
 
+/** The seed of a model file's splits, shuffles and initial weights: training.seed, else data.seed, else 1337. */
+export function trainingSeed(file: ModelFile): number {
+  return file.training?.seed ?? (file.data?.seed as number | undefined) ?? 1337;
+}
+
+/**
+ * A model file's data prepared as training prepares it (paths relative to `modelDir`, the sample
+ * cap and seed): evaluate and an imported run rebuild the same splits with it.
+ */
+export function prepareModelData(file: ModelFile, modelDir: string, maxSamples: number | undefined, seed: number): Promise<PreparedData> {
+  return prepareData(file.data as never, {
+    modelDir,
+    inputShape: file.input.shape,
+    labelEncoding: labelEncodingForLoss(file.compile?.loss),
+    validationSplit: file.training?.validation_split ?? 0,
+    maxSamples,
+    seed,
+  });
+}
+
 /** Reads and checks a model file the way training needs it. */
 export function readModelFile(text: string, file: string): { model: ModelFile; analysis: ModelAnalysis } {
   const analysis = analyzeModel(text);
@@ -179,19 +199,12 @@ export async function train(job: TrainJob, backend: Backend, send: (m: FromTrain
   const training = file.training ?? {};
   const epochs = job.overrides?.epochs ?? training.epochs ?? 10;
   const batchSize = job.overrides?.batchSize ?? training.batch_size ?? 32;
-  const seed = training.seed ?? (file.data?.seed as number | undefined) ?? 1337;
+  const seed = trainingSeed(file);
   checkMemory(job, analysis, file, batchSize);
   const root = runsRoot(job.modelPath, analysis.name, job.outDir);
   const folderProblem = runsFolderProblem(root, job.outDir ? 'The output folder' : 'The runs folder');
   if (folderProblem) throw new UserError(folderProblem, job.outDir ? undefined : job.modelPath);
-  const data: PreparedData = await prepareData(file.data as never, {
-    modelDir: path.dirname(job.modelPath),
-    inputShape: file.input.shape,
-    labelEncoding: labelEncodingForLoss(file.compile?.loss),
-    validationSplit: training.validation_split ?? 0,
-    maxSamples: job.overrides?.maxSamples,
-    seed,
-  });
+  const data = await prepareModelData(file, path.dirname(job.modelPath), job.overrides?.maxSamples, seed);
   send({ type: 'data', summary: data.summary });
   checkTokenIds(analysis, data, file, job.modelPath);
 
@@ -336,7 +349,7 @@ function checkMemory(job: TrainJob, analysis: ModelAnalysis, file: ModelFile, ba
   const layer = estimate.largest && analysis.layers[estimate.largest.index];
   const property = layer && sizingProperty(layer);
   const doc = new ModelDocument(job.modelText);
-  const node = layer && property ? doc.node([...layer.path, ...property.split('.')]) : undefined;
+  const node = layer && property ? doc.node([...layer.path, ...property.path.split('.')]) : undefined;
   const start = node ? doc.propertyRange(node).start : layer?.range.start;
   const where = start ? `${job.modelPath}:${start.line + 1}:${start.character + 1}` : job.modelPath;
   throw new UserError(`${where}: ${problem}`, job.modelPath, start && start.line + 1);

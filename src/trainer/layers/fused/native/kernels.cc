@@ -382,7 +382,7 @@ bool matmul(const Host& h, int M, int N, int K, const float* A, const float* B, 
   const int KC = 256, MC = 64;
   const int kBlocks = (K + KC - 1) / KC, np = panelsOf(N);
   Scratch s(h);
-  float* Bp = s.floats(packedSize(K, N) + (size_t)kBlocks * I.nr);
+  float* Bp = s.floats(packedSize(K, N));
   if (!s.ok()) return false;
   auto blockAt = [&](int kb) { return Bp + (size_t)kb * KC * np * I.nr; };
   auto pack = [&](int kb) {
@@ -390,10 +390,11 @@ bool matmul(const Host& h, int M, int N, int K, const float* A, const float* B, 
     I.pack_b(B + (long)k0 * N, N, false, kc, N, blockAt(kb));
   };
   parallel(h, kBlocks, pack);
+  // Few row blocks: split the panels too, so every thread has work.
   const int rowTasks = (M + MC - 1) / MC, colParts = rowTasks >= 2 * h.threads ? 1 : 2 * h.threads;
-  int pc[kMaxParts + 1];
-  splitRange(np, colParts < np ? colParts : np, 1, pc);
   const int cols = colParts < np ? colParts : np;
+  int pc[kMaxParts + 1];
+  splitRange(np, cols, 1, pc);
   auto task = [&](int t) {
     const int i0 = (t / cols) * MC, rows = M - i0 < MC ? M - i0 : MC, j = t % cols;
     for (int kb = 0; kb < kBlocks; kb++) {
